@@ -113,9 +113,10 @@ class Settings:
     cache_dir: Path = Path("~/.cache/nanollama")
     out_dir: Path = Path("runs")
     seed: int = 1337
+    data_source: str = "offline"             # "offline" (corpus built on this machine) or "hub" (streaming datasets)
     phase1_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceFW/fineweb-edu"])
-    phase2_datasets: list[str] = field(default_factory=lambda: ["emozilla/pg19", "bigcode/the-stack-smol"])
-    phase3_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceTB/cosmopedia", "armanc/scientific_papers"])
+    phase2_datasets: list[str] = field(default_factory=lambda: ["emozilla/pg19", "bigcode/the-stack-smol-xl"])
+    phase3_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceTB/cosmopedia", "ccdv/arxiv-summarization"])
     gsm8k_dataset: str = "openai/gsm8k"
     mmlu_dataset: str = "cais/mmlu"
 
@@ -152,4 +153,5 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
         elif isinstance(default, list) and isinstance(v, str): v = [x.strip() for x in v.split(",") if x.strip()]
         setattr(s, k, v)
     s.cache_dir = Path(s.cache_dir).expanduser()
+    if s.data_source not in ("offline", "hub"): raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
     return s
