@@ -16,7 +16,8 @@ from .config import Settings, load_settings
 # %% auto #0
 __all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'WORD', 'curriculum_phase', 'HubSource', 'hub_stream',
            'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'gsm8k_solutions', 'chunk_text',
-           'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup', 'phase_stream']
+           'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup', 'training_corpus',
+           'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
 PHASE_BOUNDARIES = (0.8, 0.9)          # phase 2 starts at 80% of training, phase 3 at 90%
@@ -174,6 +175,21 @@ def dedup(docs: list[str], threshold: float = 0.8, progress: bool = False) -> tu
     return kept, pairs
 
 # %% ../nbs/05_data.ipynb #c53b3df8
+def training_corpus(settings: Settings | None = None, progress: bool = False) -> dict[int, dict[str, list[str]]]:
+    "Deduplicated offline documents per phase and source, cached in the cache dir (atomic write)."
+    import os
+    s = settings or load_settings()
+    key = hashlib.sha1(f"v1|{sys.version}|{s.data_dir}|{(Path(s.data_dir) / 'gsm8k').is_dir()}".encode()).hexdigest()[:10]
+    path = Path(s.cache_dir) / f"offline_corpus-{key}.json"
+    if path.is_file(): return {int(k): v for k, v in json.loads(path.read_text()).items()}
+    sources = {k: dedup(v, progress=progress)[0] for k, v in offline_sources(s).items()}
+    phases = offline_phases(sources)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(phases)); os.replace(tmp, path)
+    return phases
+
+# %% ../nbs/05_data.ipynb #f23844a7
 def phase_stream(phase: int, settings: Settings | None = None, seed: int = 0, offline_docs=None):
     "IterableDataset of {'text'} for curriculum `phase`, sources mixed in equal proportion, shuffled with `seed`."
     from datasets import Dataset, interleave_datasets

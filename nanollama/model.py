@@ -86,8 +86,10 @@ class NanoLlama(nn.Module):
         "Logits (..., vocab) from hidden states (..., dim)."
         return F.linear(h, self.embed_tokens.weight) if self.lm_head is None else self.lm_head(h)
 
-    def forward(self, tokens, doc_ids=None, positions=None, cache: KVCache | None = None):
-        return self.head(self.hidden_states(tokens, doc_ids, positions, cache))
+    def forward(self, tokens, doc_ids=None, positions=None, cache: KVCache | None = None, loss_fn=None):
+        "Logits (B, T, vocab); or, given `loss_fn`, loss_fn(hidden (B, T, dim), self.head): training never builds all logits."
+        h = self.hidden_states(tokens, doc_ids, positions, cache)
+        return self.head(h) if loss_fn is None else loss_fn(h, self.head)
 
     def num_params(self) -> int: return sum(p.numel() for p in self.parameters())
 
