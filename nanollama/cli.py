@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, sys
 
 # %% auto #0
-__all__ = ['cmd_chat', 'build_parser', 'main']
+__all__ = ['cmd_chat', 'cmd_pretrain', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -43,6 +43,20 @@ def cmd_chat(args) -> int:
         if text: chat.send(text, on_token=_stream_printer(tok), **gen); print()
 
 # %% ../nbs/90_cli.ipynb #6ef75bda
+def cmd_pretrain(args) -> int:
+    import torch
+    from nanollama.config import load_settings, get_preset
+    from nanollama.distributed import run_pretrain
+    if args.threads: torch.set_num_threads(args.threads)
+    preset = args.preset or load_settings().preset
+    get_preset(preset)                                               # unknown preset -> error listing the presets
+    hist = run_pretrain(preset, args.out, steps=args.steps, seed=args.seed, resume=args.resume, stop_after=args.stop_after,
+                        bf16=args.precision == "bf16", compile=args.compile, tokens_per_step=args.tokens_per_step,
+                        data_files=args.data)
+    if hist: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #57d7fd19
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -59,14 +73,29 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-new-tokens", type=int, default=256)
     c.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     c.set_defaults(func=cmd_chat)
+
+    t = sub.add_parser("pretrain", help="pre-train a model with the curriculum (torchrun for FSDP)",
+                       description="Pre-train from scratch. DIR becomes a Hugging Face model dir; training state in DIR/train_state.")
+    t.add_argument("--preset", help="model preset (default: settings.ini)")
+    t.add_argument("--out", required=True, help="output directory")
+    t.add_argument("--steps", type=int, help="optimizer steps (default: the preset's)")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--resume", action="store_true", help="continue from DIR/train_state")
+    t.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
+    t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
+    t.add_argument("--compile", action="store_true", help="torch.compile each block")
+    t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
+    t.add_argument("--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum")
+    t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    t.set_defaults(func=cmd_pretrain)
     return p
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try: return args.func(args)
-    except (FileNotFoundError, ValueError, ModuleNotFoundError) as e:
+    except (FileNotFoundError, ValueError, ModuleNotFoundError, RuntimeError) as e:
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/90_cli.ipynb #56bd2954
+# %% ../nbs/90_cli.ipynb #c38b22e4
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())

@@ -1,0 +1,63 @@
+"""`nanollama pretrain` as a user runs it: resume exactness, bad input, and the same command under torchrun."""
+import json, os, subprocess, sys
+
+import pytest
+
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+TINY = ["--preset", "nanollama-tiny", "--steps", "6", "--tokens-per-step", "2048", "--precision", "fp32"]
+
+
+def run(*args, torchrun=False, timeout=900):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533", "-m", "nanollama.cli"] \
+        if torchrun else ["nanollama"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, env=ENV, timeout=timeout)
+
+
+def losses(d):
+    return [json.loads(l)["loss"] for l in (d / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    d = tmp_path_factory.mktemp("straight")
+    r = run("pretrain", *TINY, "--out", str(d))
+    assert r.returncode == 0, r.stderr[-3000:]
+    return d
+
+
+def test_stop_after_then_resume_is_identical(straight, tmp_path):
+    r = run("pretrain", *TINY, "--out", str(tmp_path), "--stop-after", "3")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert len(losses(tmp_path)) == 3
+    r = run("pretrain", *TINY, "--out", str(tmp_path), "--resume")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert losses(tmp_path) == losses(straight)
+    assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "tokenizer.json").is_file()
+
+
+def test_torchrun_two_processes_match(straight, tmp_path):
+    r = run("pretrain", *TINY, "--out", str(tmp_path), torchrun=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert all(abs(a - b) < 1e-5 for a, b in zip(losses(tmp_path), losses(straight)))
+
+
+def test_output_dir_holding_a_run_needs_resume(straight):
+    r = run("pretrain", *TINY, "--out", str(straight))
+    assert r.returncode == 2 and "already holds a run" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_resume_without_checkpoint(tmp_path):
+    r = run("pretrain", *TINY, "--out", str(tmp_path / "new"), "--resume")
+    assert r.returncode == 2 and "no checkpoint" in r.stderr
+
+
+def test_unknown_preset_lists_presets(tmp_path):
+    r = run("pretrain", "--preset", "gpt-5", "--out", str(tmp_path))
+    assert r.returncode == 2 and "nanollama-tiny" in r.stderr
+
+
+def test_bad_data_files(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"no_text": 1}\nnot json\n\xff\xfe\n')
+    r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--data", str(bad))
+    assert r.returncode == 2 and "no usable documents" in r.stderr
