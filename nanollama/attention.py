@@ -14,7 +14,7 @@ from .config import ModelConfig
 from .rope import apply_rope
 
 # %% auto #0
-__all__ = ['causal_mask', 'document_mask', 'attention_reference', 'attention', 'KVCache', 'Attention']
+__all__ = ['DENSE_MASK_MAX_T', 'causal_mask', 'document_mask', 'attention_reference', 'attention', 'KVCache', 'Attention']
 
 # %% ../nbs/02_attention.ipynb #3f6b5716
 def causal_mask(T: int, S: int, device=None) -> torch.Tensor:
@@ -53,6 +53,8 @@ def _per_document_attention(q, k, v, doc_ids):
             start += n
     return out
 
+DENSE_MASK_MAX_T = 8192   # CPU: up to here a dense boolean mask (≤ 64 MiB per row) beats looping over documents
+
 _compiled_flex = None
 def _flex_document_attention(q, k, v, doc_ids, compiled: bool = True):
     "flex_attention with a causal same-document block mask (compiled on CUDA; eager works for tests anywhere)."
@@ -72,7 +74,10 @@ def attention(q, k, v, doc_ids=None):
     T, S = q.shape[2], k.shape[2]
     if doc_ids is not None:
         if T != S: raise ValueError("document masking is for packed training batches, not for cached decoding")
-        return _flex_document_attention(q, k, v, doc_ids) if q.is_cuda else _per_document_attention(q, k, v, doc_ids)
+        if q.is_cuda: return _flex_document_attention(q, k, v, doc_ids)
+        if T <= DENSE_MASK_MAX_T:                                          # (B, 1, T, T) bools: one fused SDPA call
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=document_mask(doc_ids), enable_gqa=True)
+        return _per_document_attention(q, k, v, doc_ids)
     if T == S: return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
     mask = None if T == 1 else causal_mask(T, S, q.device)                  # one new token sees the whole cache
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
