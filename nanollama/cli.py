@@ -6,10 +6,10 @@ Docs: https://nanollama.github.io/nanollama/cli.html.md"""
 
 # %% ../nbs/90_cli.ipynb #5bb05fc3
 from __future__ import annotations
-import argparse, sys
+import argparse, json, sys
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_pretrain', 'build_parser', 'main']
+__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -31,6 +31,11 @@ def cmd_chat(args) -> int:
     chat = Chat(model, tok, system=args.system)
     gen = dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                repetition_penalty=args.repetition_penalty, seed=args.seed)
+    if args.agent: return _chat_agent(model, tok, args, gen)
+    if args.json_schema: return _chat_json_schema(model, tok, args, gen)
+    if args.prompt is not None and args.json:
+        print(json.dumps({"reply": chat.send(args.prompt, **gen)}))
+        return 0
     if args.prompt is not None:
         chat.send(args.prompt, on_token=_stream_printer(tok), **gen); print()
         return 0
@@ -43,6 +48,59 @@ def cmd_chat(args) -> int:
         if text: chat.send(text, on_token=_stream_printer(tok), **gen); print()
 
 # %% ../nbs/90_cli.ipynb #6ef75bda
+def _chat_agent(model, tok, args, gen) -> int:
+    from nanollama.agent import Agent
+    if args.prompt is None: raise ValueError("--agent needs --prompt (the question)")
+    gen.pop("max_new_tokens")
+    agent = Agent(model, tok, constrained=not args.unconstrained, max_new_tokens=args.max_new_tokens)
+    tr = agent.run(args.prompt, **gen)
+    if not args.json:
+        for i, st in enumerate(tr.steps, 1):
+            print(f"[step {i}] thought: {st.thought}")
+            if st.raw_tool_call is not None: print(f"[step {i}] tool call: {st.raw_tool_call}")
+            if st.tool_result is not None: print(f"[step {i}] tool output: {st.tool_result.as_text()}")
+            if st.error: print(f"[step {i}] error: {st.error}")
+        print(f"answer: {tr.final_answer}" if tr.error is None else f"error: {tr.error}")
+    print(json.dumps(tr.to_dict()) if args.json else "", end="\n" if args.json else "")
+    return 0
+
+def _chat_json_schema(model, tok, args, gen) -> int:
+    from nanollama.generate import JsonConstraint, generate
+    try: schema = json.loads(open(args.json_schema).read())
+    except (OSError, json.JSONDecodeError) as e: raise ValueError(f"cannot read the JSON schema {args.json_schema}: {e}") from None
+    end = tok.convert_tokens_to_ids("<|im_end|>")
+    end = end if isinstance(end, int) and end >= 0 and end != tok.unk_token_id else tok.eos_token_id
+    msgs = ([{"role": "system", "content": args.system}] if args.system else []) + [{"role": "user", "content": args.prompt or ""}]
+    ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_dict=False)
+    out = generate(model, list(ids), stop_ids=[end], constraint=JsonConstraint(tok, schema, end, model.cfg.vocab_size), **gen)
+    text = tok.decode([t for t in out if t != end])
+    try: print(json.dumps(json.loads(text)))
+    except json.JSONDecodeError: raise ValueError(f"the reply ran out of tokens before the JSON closed: {text[:200]!r}; raise --max-new-tokens or bound the schema's strings") from None
+    return 0
+
+# %% ../nbs/90_cli.ipynb #57d7fd19
+def cmd_sft(args) -> int:
+    import torch
+    from transformers import AutoTokenizer
+    from nanollama.model import NanoLlama
+    from nanollama.pretrained import resolve_model
+    from nanollama.sft import build_sft_mixture, finetune
+    from nanollama.tokenizer import SPECIAL_TOKENS
+    if args.threads: torch.set_num_threads(args.threads)
+    init = resolve_model(args.init)
+    tok = AutoTokenizer.from_pretrained(str(init))
+    missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
+    if missing: raise ValueError(f"the tokenizer in {init} lacks {missing}: SFT needs a model pre-trained with the course tokenizer")
+    model = NanoLlama.from_pretrained(init)
+    examples, stats = build_sft_mixture(args.examples, seed=args.seed, tokenizer=tok)
+    print(f"SFT mixture: {stats}")
+    hist = finetune(model, tok, examples, args.out, steps=args.steps, batch_size=args.batch_size,
+                    seq_len=min(args.seq_len, model.cfg.max_seq_len), lr=args.lr, seed=args.seed,
+                    assistant_only=not args.no_mask, bf16=args.precision == "bf16")
+    print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #bd680e9f
 def cmd_pretrain(args) -> int:
     import torch
     from nanollama.config import load_settings, get_preset
@@ -56,7 +114,7 @@ def cmd_pretrain(args) -> int:
     if hist: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
-# %% ../nbs/90_cli.ipynb #57d7fd19
+# %% ../nbs/90_cli.ipynb #564b746f
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -72,7 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=None)
     c.add_argument("--max-new-tokens", type=int, default=256)
     c.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    c.add_argument("--agent", action="store_true", help="run the tool-using agent on --prompt")
+    c.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
+    c.add_argument("--json-schema", metavar="FILE", help="constrain the reply to this JSON schema")
+    c.add_argument("--unconstrained", action="store_true", help="agent: do not constrain tool calls to the schema")
     c.set_defaults(func=cmd_chat)
+
+    f = sub.add_parser("sft", help="supervised fine-tuning on the ReAct mixture",
+                       description="Fine-tune a pre-trained model dir on 50% chat / 25% CoT math / 25% tool use, assistant tokens only.")
+    f.add_argument("--init", required=True, help="pre-trained model directory")
+    f.add_argument("--out", required=True, help="output model directory")
+    f.add_argument("--steps", type=int, default=300)
+    f.add_argument("--examples", type=int, default=2000, help="conversations in the mixture")
+    f.add_argument("--batch-size", type=int, default=8)
+    f.add_argument("--seq-len", type=int, default=512)
+    f.add_argument("--lr", type=float, default=1e-3)
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
+    f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
+    f.add_argument("--threads", type=int, default=None)
+    f.set_defaults(func=cmd_sft)
 
     t = sub.add_parser("pretrain", help="pre-train a model with the curriculum (torchrun for FSDP)",
                        description="Pre-train from scratch. DIR becomes a Hugging Face model dir; training state in DIR/train_state.")
@@ -97,5 +174,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/90_cli.ipynb #c38b22e4
+# %% ../nbs/90_cli.ipynb #5af4ed4e
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())

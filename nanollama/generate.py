@@ -12,7 +12,7 @@ from .attention import KVCache
 from .model import NanoLlama
 
 # %% auto #0
-__all__ = ['apply_repetition_penalty', 'sample_next', 'generate', 'Chat']
+__all__ = ['apply_repetition_penalty', 'sample_next', 'generate', 'JsonConstraint', 'Chat']
 
 # %% ../nbs/10_generation.ipynb #764f5cf9
 def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -39,8 +39,11 @@ def sample_next(logits: torch.Tensor, temperature: float = 0.0, top_k: int | Non
 def generate(model: NanoLlama, prompt: list[int], max_new_tokens: int = 256, temperature: float = 0.0,
              top_k: int | None = None, top_p: float | None = None, repetition_penalty: float = 1.0,
              seed: int | None = None, stop_ids: Iterable[int] = (), on_token: Callable[[int], None] | None = None,
-             cache: KVCache | None = None, history: list[int] | None = None) -> list[int]:
-    "New token ids after `prompt` (the stop token included if one was produced)."
+             cache: KVCache | None = None, history: list[int] | None = None, constraint: "JsonConstraint | None" = None,
+             constrain_after: int | None = None, banned_ids: Iterable[int] = ()) -> list[int]:
+    """New token ids after `prompt` (the stop token included if one was produced).
+    `constraint` masks the logits (from the start, or only after token `constrain_after` was generated);
+    `banned_ids` are never sampled."""
     device = model.embed_tokens.weight.device
     cache = cache or KVCache(model.cfg, 1, min(model.cfg.max_seq_len, len(prompt) + max_new_tokens), device,
                              model.embed_tokens.weight.dtype)
@@ -51,17 +54,70 @@ def generate(model: NanoLlama, prompt: list[int], max_new_tokens: int = 256, tem
     stop, out = set(stop_ids), []
     seen = torch.tensor([(history or []) + list(prompt)], device=device)
     x = torch.tensor([prompt], device=device)
+    active = constraint is not None and constrain_after is None
+    if active: constraint.reset()
+    banned = torch.tensor(list(banned_ids), dtype=torch.long, device=device)
     for _ in range(min(max_new_tokens, room)):
         logits = model(x, cache=cache)[:, -1].float()                          # (1, V)
         logits = apply_repetition_penalty(logits, seen, repetition_penalty)
+        if banned.numel(): logits[:, banned] = float("-inf")
+        if active: logits = constraint.mask(logits)
         nxt = sample_next(logits, temperature, top_k, top_p, gen)              # (1,)
         out.append(nxt.item())
+        if active: constraint.advance(out[-1])
+        elif constraint is not None and out[-1] == constrain_after: active = True; constraint.reset()
         if on_token: on_token(out[-1])
         if out[-1] in stop: break
         x, seen = nxt[:, None], torch.cat([seen, nxt[:, None]], 1)
     return out
 
 # %% ../nbs/10_generation.ipynb #56096f4e
+_INDEX_CACHE: dict = {}
+
+class JsonConstraint:
+    "Token masks that keep one sequence inside a JSON schema; `end_id` is the only token allowed once it is complete."
+    def __init__(self, tokenizer, schema: dict, end_id: int, vocab_size: int | None = None):
+        import json as _json
+        from outlines_core import Guide, Index, Vocabulary
+        from outlines_core.json_schema import build_regex_from_schema
+        from nanollama.tokenizer import _byte_tables
+        key = (tokenizer.name_or_path, len(tokenizer), _json.dumps(schema, sort_keys=True), end_id)
+        if key not in _INDEX_CACHE:
+            _, u2b = _byte_tables()
+            special = set(tokenizer.all_special_ids) | {end_id}
+            by_bytes: dict[bytes, list[int]] = {}
+            for tok_str, i in tokenizer.get_vocab().items():
+                if i in special or any(c not in u2b for c in tok_str): continue
+                by_bytes.setdefault(bytes(u2b[c] for c in tok_str), []).append(i)
+            regex = build_regex_from_schema(_json.dumps(schema), r"[ ]?")
+            _INDEX_CACHE[key] = Index(regex, Vocabulary(end_id, by_bytes))
+        self.guide, self.end_id = Guide(_INDEX_CACHE[key]), end_id
+        self.vocab_size = vocab_size or len(tokenizer)
+        self.words = torch.zeros((self.vocab_size + 31) // 32, dtype=torch.int32)
+        self.shifts = torch.arange(32, dtype=torch.int32)
+
+    def reset(self): self.guide.reset()
+    @property
+    def finished(self) -> bool: return self.guide.is_finished()
+
+    def allowed(self) -> torch.Tensor:
+        "Boolean (vocab_size,) mask of the tokens allowed now."
+        self.words.zero_()
+        self.guide.write_mask_into(self.words.data_ptr(), self.words.numel(), 4)
+        return ((self.words[:, None] >> self.shifts) & 1).flatten()[:self.vocab_size].bool()
+
+    def mask(self, logits: torch.Tensor) -> torch.Tensor:
+        "logits (1, V) with every token the schema forbids set to -inf."
+        allowed = self.allowed()
+        if self.finished: allowed = torch.zeros_like(allowed); allowed[self.end_id] = True
+        out = torch.full_like(logits, float("-inf"))
+        out[:, :allowed.numel()] = torch.where(allowed, logits[:, :allowed.numel()], out[:, :allowed.numel()])
+        return out
+
+    def advance(self, token_id: int):
+        if token_id != self.end_id and not self.finished: self.guide.advance(token_id, return_tokens=False)
+
+# %% ../nbs/10_generation.ipynb #9f321769
 class Chat:
     "A conversation with a model; `send(text)` returns the reply and reuses the KV cache across turns."
     def __init__(self, model: NanoLlama, tokenizer, system: str | None = None, max_len: int = 4096):
