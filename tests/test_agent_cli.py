@@ -1,0 +1,49 @@
+"""`nanollama sft` and `nanollama chat --agent/--json/--json-schema` as a user runs them."""
+import json, os, subprocess
+
+import pytest
+
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+
+
+def run(*args, timeout=900, **kw):
+    return subprocess.run(["nanollama", *args], capture_output=True, text=True, env=ENV, timeout=timeout, **kw)
+
+
+@pytest.fixture(scope="module")
+def sft_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("run")
+    r = run("pretrain", "--preset", "nanollama-tiny", "--out", str(d / "base"), "--steps", "2", "--tokens-per-step", "2048")
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = run("sft", "--init", str(d / "base"), "--out", str(d / "sft"), "--steps", "3", "--examples", "40", "--batch-size", "2")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "'rejected': {}" in r.stdout
+    return d / "sft"
+
+
+def test_agent_json_last_line(sft_model):
+    r = run("chat", "--model", str(sft_model), "--agent", "--json", "--prompt", "What is 12 * 34?", "--max-new-tokens", "40")
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert set(out) >= {"final_answer", "steps"} and out["steps"], out
+    for step in out["steps"]:                               # constrained: every tool call parsed
+        if step["raw_tool_call"] is not None: assert step["tool_call"] is not None, step
+
+
+def test_sft_refuses_a_tokenizer_without_thought_tokens(tmp_path):
+    r = run("sft", "--init", "smollm2", "--out", str(tmp_path / "x"), "--steps", "1")
+    assert r.returncode == 2 and "lacks" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_json_schema_reply_validates(tmp_path):
+    schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}}, "required": ["city"], "additionalProperties": False}
+    (tmp_path / "s.json").write_text(json.dumps(schema))
+    r = run("chat", "--model", "smollm2", "--prompt", "What is the capital of France? Reply in JSON.", "--json-schema",
+            str(tmp_path / "s.json"), "--max-new-tokens", "40")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == {"city": "Paris"}
+
+
+def test_agent_needs_a_prompt(sft_model):
+    r = run("chat", "--model", str(sft_model), "--agent")
+    assert r.returncode == 2 and "--agent needs --prompt" in r.stderr
