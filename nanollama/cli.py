@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, json, sys
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'build_parser', 'main']
+__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_export', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -115,6 +115,17 @@ def cmd_pretrain(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #564b746f
+def cmd_export(args) -> int:
+    import torch
+    from nanollama.gguf import export_gguf
+    if args.threads: torch.set_num_threads(args.threads)
+    path = export_gguf(args.model, args.out, args.type)
+    modelfile = path.with_suffix(".Modelfile")
+    print(f"wrote {path} ({path.stat().st_size / 2**20:,.1f} MiB, {args.type})"
+          + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else ""))
+    return 0
+
+# %% ../nbs/90_cli.ipynb #fb50533d
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -151,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--threads", type=int, default=None)
     f.set_defaults(func=cmd_sft)
 
+    e = sub.add_parser("export", help="write a model as GGUF for llama.cpp / Ollama (+ an Ollama Modelfile)",
+                       description="Export a model to a GGUF file that llama.cpp and Ollama run, and an Ollama Modelfile beside it.")
+    e.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
+    e.add_argument("--out", required=True, help="output FILE.gguf (missing directories are created)")
+    e.add_argument("--type", default="f16", type=str.lower, metavar="f32|f16|bf16|q8_0|q4_k_m",
+                   help="weight format (default f16); q4_k_m needs llama-cpp-python")
+    e.add_argument("--threads", type=int, default=None, help="CPU threads for loading and Q4_K_M quantization")
+    e.set_defaults(func=cmd_export)
+
     t = sub.add_parser("pretrain", help="pre-train a model with the curriculum (torchrun for FSDP)",
                        description="Pre-train from scratch. DIR becomes a Hugging Face model dir; training state in DIR/train_state.")
     t.add_argument("--preset", help="model preset (default: settings.ini)")
@@ -174,5 +194,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/90_cli.ipynb #5af4ed4e
+# %% ../nbs/90_cli.ipynb #454d450a
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())

@@ -15,7 +15,7 @@ def test_module_entry_point_matches_console_script():
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
 
 
-@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"]])
+@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["export"]])
 def test_help(cmd):
     r = run(*cmd, "--help")
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
@@ -44,3 +44,14 @@ def test_chat_interactive_two_turns_then_eof():
                        env=ENV, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "Paris" in r.stdout and "Rome" in r.stdout
+
+
+def test_export_q8_0_and_bad_type(tmp_path):
+    out = tmp_path / "deep" / "smol.gguf"                      # a missing directory is created
+    r = run("export", "--model", "smollm2", "--out", str(out), "--type", "q8_0")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert out.is_file() and out.with_suffix(".Modelfile").is_file()
+    from gguf import GGUFReader
+    assert GGUFReader(str(out)).fields["general.architecture"].contents() == "llama"
+    r = run("export", "--model", "smollm2", "--out", str(tmp_path / "x.gguf"), "--type", "q3_xyz")
+    assert r.returncode == 2 and "q4_k_m" in r.stderr and not (tmp_path / "x.gguf").exists()
