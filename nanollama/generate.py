@@ -40,10 +40,12 @@ def generate(model: NanoLlama, prompt: list[int], max_new_tokens: int = 256, tem
              top_k: int | None = None, top_p: float | None = None, repetition_penalty: float = 1.0,
              seed: int | None = None, stop_ids: Iterable[int] = (), on_token: Callable[[int], None] | None = None,
              cache: KVCache | None = None, history: list[int] | None = None, constraint: "JsonConstraint | None" = None,
-             constrain_after: int | None = None, banned_ids: Iterable[int] = ()) -> list[int]:
+             constrain_after: int | None = None, banned_ids: Iterable[int] = (),
+             on_logits: Callable[[int, torch.Tensor], None] | None = None) -> list[int]:
     """New token ids after `prompt` (the stop token included if one was produced).
     `constraint` masks the logits (from the start, or only after token `constrain_after` was generated);
-    `banned_ids` are never sampled."""
+    `banned_ids` are never sampled; `on_logits(token_id, logits (V,))` sees each chosen token with the final
+    logits it was sampled from (before temperature), e.g. to show token probabilities."""
     device = model.embed_tokens.weight.device
     cache = cache or KVCache(model.cfg, 1, min(model.cfg.max_seq_len, len(prompt) + max_new_tokens), device,
                              model.embed_tokens.weight.dtype)
@@ -64,6 +66,7 @@ def generate(model: NanoLlama, prompt: list[int], max_new_tokens: int = 256, tem
         if active: logits = constraint.mask(logits)
         nxt = sample_next(logits, temperature, top_k, top_p, gen)              # (1,)
         out.append(nxt.item())
+        if on_logits: on_logits(out[-1], logits[0])
         if active: constraint.advance(out[-1])
         elif constraint is not None and out[-1] == constrain_after: active = True; constraint.reset()
         if on_token: on_token(out[-1])
