@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, json, sys
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_export', 'build_parser', 'main']
+__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_export', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -115,6 +115,24 @@ def cmd_pretrain(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #564b746f
+def cmd_dpo(args) -> int:
+    import torch
+    from transformers import AutoTokenizer
+    from nanollama.config import load_settings
+    from nanollama.model import NanoLlama
+    from nanollama.pretrained import resolve_model
+    from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
+    if args.threads: torch.set_num_threads(args.threads)
+    init = resolve_model(args.init)
+    tok = AutoTokenizer.from_pretrained(str(init))
+    if "<|tool_call|>" not in tok.get_vocab(): raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
+    model = NanoLlama.from_pretrained(init)
+    pairs = hub_preference_pairs(args.pairs) if load_settings().data_source == "hub" else preference_pairs(args.pairs, seed=args.seed)
+    hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed)
+    print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #fb50533d
 def cmd_export(args) -> int:
     import torch
     from nanollama.gguf import export_gguf
@@ -125,7 +143,7 @@ def cmd_export(args) -> int:
           + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else ""))
     return 0
 
-# %% ../nbs/90_cli.ipynb #fb50533d
+# %% ../nbs/90_cli.ipynb #4a5b7840
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -162,6 +180,19 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--threads", type=int, default=None)
     f.set_defaults(func=cmd_sft)
 
+    d = sub.add_parser("dpo", help="DPO against the frozen SFT model (reference on the CPU)",
+                       description="Direct Preference Optimization on agent-task preference pairs; beta 0.1 by default.")
+    d.add_argument("--init", required=True, help="SFT model directory")
+    d.add_argument("--out", required=True, help="output model directory")
+    d.add_argument("--steps", type=int, default=100)
+    d.add_argument("--pairs", type=int, default=256)
+    d.add_argument("--batch-size", type=int, default=8)
+    d.add_argument("--lr", type=float, default=5e-5)
+    d.add_argument("--beta", type=float, default=0.1)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--threads", type=int, default=None)
+    d.set_defaults(func=cmd_dpo)
+
     e = sub.add_parser("export", help="write a model as GGUF for llama.cpp / Ollama (+ an Ollama Modelfile)",
                        description="Export a model to a GGUF file that llama.cpp and Ollama run, and an Ollama Modelfile beside it.")
     e.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
@@ -194,5 +225,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/90_cli.ipynb #454d450a
+# %% ../nbs/90_cli.ipynb #dc62bb39
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())

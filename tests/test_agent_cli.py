@@ -47,3 +47,9 @@ def test_json_schema_reply_validates(tmp_path):
 def test_agent_needs_a_prompt(sft_model):
     r = run("chat", "--model", str(sft_model), "--agent")
     assert r.returncode == 2 and "--agent needs --prompt" in r.stderr
+
+
+def test_dpo_runs_and_keeps_format(sft_model, tmp_path):
+    r = run("dpo", "--init", str(sft_model), "--out", str(tmp_path / "dpo"), "--steps", "2", "--pairs", "8", "--batch-size", "2")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (tmp_path / "dpo" / "model.safetensors").is_file() and len((tmp_path / "dpo" / "metrics.jsonl").read_text().splitlines()) == 2

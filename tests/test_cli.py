@@ -15,7 +15,7 @@ def test_module_entry_point_matches_console_script():
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
 
 
-@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["export"]])
+@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["dpo"], ["export"]])
 def test_help(cmd):
     r = run(*cmd, "--help")
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
