@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, json, sys
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_export', 'build_parser', 'main']
+__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_export', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -133,6 +133,21 @@ def cmd_dpo(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #fb50533d
+def cmd_speedrun(args) -> int:
+    import torch
+    from nanollama.config import load_settings, get_preset
+    from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, plan_1b
+    get_preset(args.preset)
+    if args.preset == "nanollama-1b" and not torch.cuda.is_available():
+        print(plan_1b()); return 0
+    if args.preset != "nanollama-tiny": raise ValueError(f"the CPU speedrun is scaled for nanollama-tiny; {args.preset} needs GPUs (see --preset nanollama-1b)")
+    if args.threads: torch.set_num_threads(args.threads)
+    out = args.out or load_settings().out_dir / "speedrun"
+    res = Speedrun(out, SMOKE if args.smoke else SpeedrunConfig(), resume=args.resume).run()
+    print(f"report: {res['report']['report']}  (serve it: nanollama demo --model {out})")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #4a5b7840
 def cmd_export(args) -> int:
     import torch
     from nanollama.gguf import export_gguf
@@ -143,7 +158,7 @@ def cmd_export(args) -> int:
           + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else ""))
     return 0
 
-# %% ../nbs/90_cli.ipynb #4a5b7840
+# %% ../nbs/90_cli.ipynb #1bef8630
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -179,6 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
     f.set_defaults(func=cmd_sft)
+
+    r = sub.add_parser("speedrun", help="every stage end to end on a tiny preset -> DIR/report.md",
+                       description="Raw text to a deployed, evaluated agent: data, decontamination, pre-training, SFT, DPO, evaluation, GGUF.")
+    r.add_argument("--preset", default="nanollama-tiny", help="nanollama-tiny (CPU) or nanollama-1b (prints the GPU plan)")
+    r.add_argument("--out", help="output directory (default: <out_dir>/speedrun from settings.ini)")
+    r.add_argument("--smoke", action="store_true", help="shrink every stage to a few steps (CI)")
+    r.add_argument("--resume", action="store_true", help="continue a run in DIR even if its configuration differs")
+    r.add_argument("--threads", type=int, default=None)
+    r.set_defaults(func=cmd_speedrun)
 
     d = sub.add_parser("dpo", help="DPO against the frozen SFT model (reference on the CPU)",
                        description="Direct Preference Optimization on agent-task preference pairs; beta 0.1 by default.")
@@ -225,5 +249,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/90_cli.ipynb #dc62bb39
+# %% ../nbs/90_cli.ipynb #8f04f177
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())

@@ -100,8 +100,8 @@ def flops_per_token(cfg: ModelConfig, seq_len: int, training: bool = True) -> fl
     "FLOPs per token: 2 per weight (forward matmuls, head included) + attention scores; ×3 for training (PaLM, App. B)."
     matmul_params = count_params(cfg) - cfg.vocab_size * cfg.dim * (0 if cfg.tie_embeddings else 1) \
                     - (2 * cfg.n_layers + 1) * cfg.dim          # embedding lookup and norms are not matmuls
-    attn = 2 * cfg.n_layers * seq_len * cfg.dim                 # QK^T and AV, causal (half of the full square)
-    fwd = 2 * matmul_params + 2 * attn
+    attn = 2 * cfg.n_layers * seq_len * cfg.dim                 # QK^T + AV = 4·T·d per layer, halved by the causal mask
+    fwd = 2 * matmul_params + attn
     return 3 * fwd if training else fwd
 
 # %% ../nbs/00_config.ipynb #7df82ad2

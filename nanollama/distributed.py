@@ -53,7 +53,7 @@ def build_tokenizer(preset: str, vocab_size: int, corpus=None):
 def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | None = None, resume: bool = False,
                  stop_after: int | None = None, bf16: bool = True, compile: bool = False,
                  tokens_per_step: int | None = None, data_files: list[str] | None = None, progress: bool = True,
-                 **model_overrides) -> list[dict]:
+                 corpus: dict | None = None, **model_overrides) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
     from transformers import AutoTokenizer
     rank, world, device = init_distributed()
@@ -67,8 +67,9 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
     tc = train_preset(preset, steps=steps, seed=settings.seed, bf16=bf16, tokens_per_step=tokens_per_step)
     if tc.tokens_per_step // tc.context_ramp[-1] < world:
         raise ValueError(f"{tc.tokens_per_step} tokens per step leave fewer than {world} sequences at context {tc.context_ramp[-1]}")
-    corpus = ({p: {"files": read_documents(data_files)} for p in (1, 2, 3)} if data_files
-              else None if settings.data_source == "hub" else training_corpus(settings, progress=progress and rank == 0))
+    if corpus is None:                       # a given corpus (e.g. the speedrun's decontaminated one) wins
+        corpus = ({p: {"files": read_documents(data_files)} for p in (1, 2, 3)} if data_files
+                  else None if settings.data_source == "hub" else training_corpus(settings, progress=progress and rank == 0))
     tok_dir = out / "tokenizer"
     if rank == 0 and not (tok_dir / "tokenizer.json").is_file():         # built once, saved before step 1
         build_tokenizer(preset, cfg.vocab_size, corpus).save_pretrained(str(tok_dir))
