@@ -55,3 +55,14 @@ def test_export_q8_0_and_bad_type(tmp_path):
     assert GGUFReader(str(out)).fields["general.architecture"].contents() == "llama"
     r = run("export", "--model", "smollm2", "--out", str(tmp_path / "x.gguf"), "--type", "q3_xyz")
     assert r.returncode == 2 and "q4_k_m" in r.stderr and not (tmp_path / "x.gguf").exists()
+
+
+def test_speedrun_1b_prints_the_plan_without_gpus():
+    r = run("speedrun", "--preset", "nanollama-1b")
+    assert r.returncode == 0 and "torchrun --nproc_per_node=8" in r.stdout and "GiB" in r.stdout
+
+
+def test_speedrun_refuses_a_foreign_output_dir(tmp_path):
+    (tmp_path / "notes.txt").write_text("someone else's files")
+    r = run("speedrun", "--smoke", "--out", str(tmp_path))
+    assert r.returncode == 2 and "holds no speedrun" in r.stderr
