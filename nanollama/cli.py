@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse, json, sys
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_export', 'build_parser', 'main']
+__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_decontam', 'cmd_eval', 'cmd_export',
+           'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -148,6 +149,36 @@ def cmd_speedrun(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #4a5b7840
+def cmd_decontam(args) -> int:
+    from nanollama.decontam import BENCHMARKS, decontaminate_files
+    benches = [b.strip() for b in args.bench.split(",") if b.strip()]
+    unknown = [b for b in benches if b not in BENCHMARKS]
+    if unknown or not benches: raise ValueError(f"unknown benchmark(s) {unknown or [args.bench]}; choose from {', '.join(BENCHMARKS)}")
+    report = decontaminate_files(args.train, benches, out_report=args.out, field=args.field)
+    s = report["summary"]
+    print(f"scanned {s['docs_scanned']:,} documents ({s['chars_scanned'] / 1e6:.1f} MB at {s['mb_per_s']} MB/s): "
+          f"{s['docs_contaminated']:,} share a 13-gram with a test item")
+    for name, b in s["benchmarks"].items():
+        print(f"  {name}: {b['contaminated_items']:,} of {b['items']:,} test items in {b['contaminated_docs']:,} documents"
+              + (f" ({b['malformed_rows_skipped']} malformed benchmark rows skipped)" if b["malformed_rows_skipped"] else ""))
+    if s.get("inputs_skipped"): print(f"  skipped inputs: {s['inputs_skipped']}")
+    if args.out: print(f"report: {args.out}")
+    return 0
+
+def cmd_eval(args) -> int:
+    import torch
+    from pathlib import Path
+    from nanollama.config import load_settings
+    from nanollama.evaluate import run_eval
+    if args.threads: torch.set_num_threads(args.threads)
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    limit = int(args.limit) if args.limit is not None and args.limit >= 1 else args.limit
+    out = Path(args.out) if args.out else load_settings().out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
+    run_eval(args.model, tasks, limit=limit, out_json=out, num_fewshot=args.num_fewshot, batch_size=args.batch_size)
+    print(f"results: {out}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #1bef8630
 def cmd_export(args) -> int:
     import torch
     from nanollama.gguf import export_gguf
@@ -158,7 +189,7 @@ def cmd_export(args) -> int:
           + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else ""))
     return 0
 
-# %% ../nbs/90_cli.ipynb #1bef8630
+# %% ../nbs/90_cli.ipynb #728657ca
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -217,6 +248,27 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--threads", type=int, default=None)
     d.set_defaults(func=cmd_dpo)
 
+    x = sub.add_parser("decontam", help="13-gram overlap of training files with the MMLU / GSM8K test sets",
+                       description="Scan training files (.jsonl rows with a text field, or plain text) for word 13-grams of "
+                                   "benchmark test items; write a JSON report per contaminated document and per benchmark.")
+    x.add_argument("--train", nargs="+", required=True, metavar="PATH", help=".jsonl / .jsonl.gz / text files to scan")
+    x.add_argument("--bench", default="gsm8k,mmlu", help="comma-separated benchmarks (default: gsm8k,mmlu)")
+    x.add_argument("--out", metavar="REPORT.json", help="write the report here")
+    x.add_argument("--field", default="text", help="JSONL field holding the text (default: text)")
+    x.set_defaults(func=cmd_decontam)
+
+    v = sub.add_parser("eval", help="lm-eval on MMLU / GSM8K (offline task files), results JSON + table",
+                       description="Evaluate a model dir, a .gguf file or smollm2 with EleutherAI's lm-evaluation-harness "
+                                   "on local MMLU (5-shot) and GSM8K (5-shot, generation) tasks.")
+    v.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
+    v.add_argument("--tasks", default="mmlu,gsm8k", help="comma-separated: mmlu, gsm8k, mmlu_<subject> (default: mmlu,gsm8k)")
+    v.add_argument("--limit", type=float, default=None, help="items per task (per MMLU subject); < 1 = a fraction")
+    v.add_argument("--num-fewshot", type=int, default=None, help="override the tasks' 5 shots")
+    v.add_argument("--batch-size", type=int, default=8)
+    v.add_argument("--out", metavar="FILE.json", help="results JSON (default: <out_dir>/eval/<model name>.json)")
+    v.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    v.set_defaults(func=cmd_eval)
+
     e = sub.add_parser("export", help="write a model as GGUF for llama.cpp / Ollama (+ an Ollama Modelfile)",
                        description="Export a model to a GGUF file that llama.cpp and Ollama run, and an Ollama Modelfile beside it.")
     e.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
@@ -249,5 +301,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/90_cli.ipynb #8f04f177
+# %% ../nbs/90_cli.ipynb #3b8c6bb0
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())

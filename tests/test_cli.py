@@ -15,7 +15,7 @@ def test_module_entry_point_matches_console_script():
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
 
 
-@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["dpo"], ["export"]])
+@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["dpo"], ["decontam"], ["eval"], ["export"], ["speedrun"]])
 def test_help(cmd):
     r = run(*cmd, "--help")
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
@@ -66,3 +66,21 @@ def test_speedrun_refuses_a_foreign_output_dir(tmp_path):
     (tmp_path / "notes.txt").write_text("someone else's files")
     r = run("speedrun", "--smoke", "--out", str(tmp_path))
     assert r.returncode == 2 and "holds no speedrun" in r.stderr
+
+
+def test_decontam_report_format(tmp_path):
+    import json as _json
+    q = _json.loads(open(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "gsm8k", "test.jsonl")).readline())["question"]
+    (tmp_path / "train.jsonl").write_text(_json.dumps({"id": "doc-1", "text": "Intro. " + q.upper() + " Outro."}) + "\n"
+                                          + _json.dumps({"text": "nothing to see here at all"}) + "\n")
+    r = run("decontam", "--train", str(tmp_path / "train.jsonl"), "--bench", "gsm8k", "--out", str(tmp_path / "r.json"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    rep = _json.loads((tmp_path / "r.json").read_text())
+    assert [(d["id"], d["benchmark"]) for d in rep["contaminated_docs"]] == [("doc-1", "gsm8k")] and "summary" in rep
+    r = run("decontam", "--train", str(tmp_path / "train.jsonl"), "--bench", "hellaswag")
+    assert r.returncode == 2 and "gsm8k" in r.stderr
+
+
+def test_eval_unknown_task_lists_available():
+    r = run("eval", "--model", "smollm2", "--tasks", "hellaswag")
+    assert r.returncode == 2 and "mmlu" in r.stderr
