@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'HELD_OUT_SEED', 'SpeedrunConfig', 'plan_1b', 'agent_eval', 'Speedrun',
-           'write_report']
+__all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'HELD_OUT_SEED', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval',
+           'Speedrun', 'write_report']
 
 # %% ../nbs/17_speedrun.ipynb #5bfd251e
 @dataclass(frozen=True)
@@ -85,11 +85,16 @@ def agent_eval(model_dir, problems: list[tuple[str, int]], use_tools: bool = Tru
     return {"accuracy": rep["answer_accuracy"], "process_accuracy": rep["process_accuracy"], "step_accuracy": rep["step_accuracy"],
             "tool_calls": calls, "parse_rate": parsed / calls if calls else None, "samples": samples}
 
+MMLU_SUBSET = ("mmlu_elementary_mathematics", "mmlu_high_school_mathematics", "mmlu_high_school_computer_science",
+               "mmlu_college_computer_science")
+
 def _lm_eval_scores(model_dir, limit: int, out_json) -> dict:
+    "MMLU (a 4-subject STEM subset, `limit` questions each, 5-shot) and GSM8K (`limit` problems) through lm-eval."
     from nanollama.evaluate import run_eval
-    res = run_eval(model_dir, ("mmlu", "gsm8k"), limit=limit, out_json=out_json, verbose=False)["results"]
+    res = run_eval(model_dir, MMLU_SUBSET + ("gsm8k",), limit=limit, out_json=out_json, verbose=False)["results"]
     pick = lambda r: next((v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None)
-    return {task: pick(res[task]) for task in ("mmlu", "gsm8k") if task in res}
+    mmlu = [pick(res[t]) for t in MMLU_SUBSET if t in res]
+    return {"mmlu": sum(mmlu) / len(mmlu) if mmlu else None, "gsm8k": pick(res.get("gsm8k", {}))}
 
 # %% ../nbs/17_speedrun.ipynb #2358cdff
 class Speedrun:
@@ -253,7 +258,7 @@ def write_report(out, results: dict) -> Path:
           "## Pre-training", "", f"{p.get('steps')} steps, {p.get('tokens', 0):,} tokens, loss {p.get('first_loss', 0):.2f} → "
           f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each window "
           "(documents are concatenated with end-of-text separators; chapter 06).", "", "![loss and LR](pretrain_curves.png)", "",
-          "## Results per stage", "", "| model | MMLU | GSM8K | agent, seen wordings | agent, unseen wordings | no tool (seen) | tool calls parsed (constrained / unconstrained) | process accuracy |",
+          "## Results per stage", "", "| model | MMLU (4 STEM subjects) | GSM8K | agent, seen wordings | agent, unseen wordings | no tool (seen) | tool calls parsed (constrained / unconstrained) | process accuracy |",
           "|---|---|---|---|---|---|---|---|"]
     for stage in ("base", "sft", "dpo"):
         r = e.get(stage, {})
