@@ -6,9 +6,9 @@ PY ?= python3
 setup:
 	bash scripts/setup.sh
 
-# the main job (for now: chat with the real pretrained SmolLM2 through our own NanoLlama code)
+# the main job: raw text -> decontaminated data -> pre-training -> SFT -> DPO -> evaluation -> GGUF -> runs/speedrun/report.md
 run: setup
-	nanollama chat --model smollm2
+	nanollama speedrun --out runs/speedrun
 
 # every notebook (slow cells included) through nbdev's runner, plus the CLI tests
 test: setup
