@@ -6,7 +6,7 @@ Docs: https://nanollama.github.io/nanollama/data.html.md"""
 
 # %% ../nbs/05_data.ipynb #22d1aa33
 from __future__ import annotations
-import hashlib, json, re, subprocess, sys, sysconfig, tarfile, warnings
+import hashlib, json, random, re, subprocess, sys, sysconfig, tarfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -17,7 +17,7 @@ from .config import Settings, load_settings
 __all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'WORD', 'curriculum_phase', 'HubSource', 'hub_stream',
            'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'gsm8k_solutions', 'chunk_text',
            'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup', 'training_corpus',
-           'phase_stream']
+           'MixtureStream', 'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
 PHASE_BOUNDARIES = (0.8, 0.9)          # phase 2 starts at 80% of training, phase 3 at 90%
@@ -190,17 +190,30 @@ def training_corpus(settings: Settings | None = None, progress: bool = False) ->
     return phases
 
 # %% ../nbs/05_data.ipynb #f23844a7
+class MixtureStream:
+    "Offline documents of several sources, mixed with equal probability; its state (RNG + positions) resumes exactly."
+    def __init__(self, sources: dict[str, list[str]], seed: int = 0):
+        self.docs = [random.Random(seed + k).sample(v, len(v)) for k, v in enumerate(sources.values()) if v]
+        if not self.docs: raise ValueError("MixtureStream needs at least one non-empty source")
+        self.rng, self.pos = random.Random(seed), [0] * len(self.docs)
+
+    def __iter__(self): return self
+    def __next__(self) -> dict:
+        k = self.rng.randrange(len(self.docs))
+        doc = self.docs[k][self.pos[k] % len(self.docs[k])]                 # cycles: a small corpus is re-read in order
+        self.pos[k] += 1
+        return {"text": doc}
+
+    def set_epoch(self, epoch: int): pass
+    def state_dict(self) -> dict: return {"rng": self.rng.getstate(), "pos": list(self.pos)}
+    def load_state_dict(self, d: dict): self.rng.setstate(tuple(d["rng"][:1]) + (tuple(d["rng"][1]),) + tuple(d["rng"][2:])); self.pos = list(d["pos"])
+
 def phase_stream(phase: int, settings: Settings | None = None, seed: int = 0, offline_docs=None):
-    "IterableDataset of {'text'} for curriculum `phase`, sources mixed in equal proportion, shuffled with `seed`."
-    from datasets import Dataset, interleave_datasets
+    "Stream of {'text'} for curriculum `phase`, sources mixed in equal proportion: hub datasets or the offline corpus."
+    from datasets import interleave_datasets
     s = settings or load_settings()
-    if s.data_source == "hub":
-        ids = {1: s.phase1_datasets, 2: s.phase2_datasets, 3: s.phase3_datasets}[phase]
-        streams = [hub_stream(i) for i in ids]
-    else:
-        docs = (offline_docs or offline_phases(offline_sources(s)))[phase]
-        streams = [Dataset.from_dict({"text": v}).to_iterable_dataset().shuffle(seed=seed + k, buffer_size=1000)
-                   for k, v in enumerate(docs.values()) if v]
+    if s.data_source != "hub": return MixtureStream((offline_docs or offline_phases(offline_sources(s)))[phase], seed)
+    ids = {1: s.phase1_datasets, 2: s.phase2_datasets, 3: s.phase3_datasets}[phase]
+    streams = [hub_stream(i) for i in ids]
     if len(streams) == 1: return streams[0]
-    return interleave_datasets(streams, probabilities=[1 / len(streams)] * len(streams), seed=seed,
-                               stopping_strategy="all_exhausted")
+    return interleave_datasets(streams, probabilities=[1 / len(streams)] * len(streams), seed=seed, stopping_strategy="all_exhausted")
