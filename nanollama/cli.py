@@ -7,9 +7,10 @@ Docs: https://nanollama.github.io/nanollama/cli.html.md"""
 # %% ../nbs/90_cli.ipynb #5bb05fc3
 from __future__ import annotations
 import argparse, json, sys
+from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_decontam', 'cmd_eval', 'cmd_export',
+__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_decontam', 'cmd_eval', 'cmd_export', 'cmd_demo',
            'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
@@ -143,9 +144,9 @@ def cmd_speedrun(args) -> int:
         print(plan_1b()); return 0
     if args.preset != "nanollama-tiny": raise ValueError(f"the CPU speedrun is scaled for nanollama-tiny; {args.preset} needs GPUs (see --preset nanollama-1b)")
     if args.threads: torch.set_num_threads(args.threads)
-    out = args.out or load_settings().out_dir / "speedrun"
+    out = Path(args.out or load_settings().out_dir / "speedrun")
     res = Speedrun(out, SMOKE if args.smoke else SpeedrunConfig(), resume=args.resume).run()
-    print(f"report: {res['report']['report']}  (serve it: nanollama demo --model {out})")
+    print(f"report: {res['report']['report']}  (serve it: nanollama demo --model {out / 'final'})")
     return 0
 
 # %% ../nbs/90_cli.ipynb #4a5b7840
@@ -167,7 +168,6 @@ def cmd_decontam(args) -> int:
 
 def cmd_eval(args) -> int:
     import torch
-    from pathlib import Path
     from nanollama.config import load_settings
     from nanollama.evaluate import run_eval
     if args.threads: torch.set_num_threads(args.threads)
@@ -187,6 +187,17 @@ def cmd_export(args) -> int:
     modelfile = path.with_suffix(".Modelfile")
     print(f"wrote {path} ({path.stat().st_size / 2**20:,.1f} MiB, {args.type})"
           + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else ""))
+    return 0
+
+# %% ../nbs/90_cli.ipynb #34ece142
+def cmd_demo(args) -> int:
+    import importlib.util, torch
+    if importlib.util.find_spec("gradio") is None: raise ModuleNotFoundError("the demo needs gradio: pip install 'gradio==6.31.0'")
+    from nanollama.pretrained import resolve_model
+    resolve_model(args.model)                           # a bad --model fails here, in one line, before gradio starts
+    if args.threads: torch.set_num_threads(args.threads)
+    from nanollama.demo import launch
+    launch(args.model, host=args.host, port=args.port, share=args.share)
     return 0
 
 # %% ../nbs/90_cli.ipynb #728657ca
@@ -292,6 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum")
     t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     t.set_defaults(func=cmd_pretrain)
+
+    g = sub.add_parser("demo", help="the glass-box Gradio app: thoughts, raw tool calls, token probabilities",
+                       description="Serve the glass-box demo (chapter 16): chat with the agent and see every step of each turn.")
+    g.add_argument("--model", required=True, help="model directory (an agent after SFT) or 'smollm2' (plain chat)")
+    g.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    g.add_argument("--port", type=int, default=7860)
+    g.add_argument("--share", action="store_true", help="also serve a public *.gradio.live link (Colab)")
+    g.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    g.set_defaults(func=cmd_demo)
     return p
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,3 +17,8 @@ $PY -c "import llama_cpp" 2>/dev/null || {
   links=(); [ -d ../shared/wheels ] && links=(--find-links ../shared/wheels)
   CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PY -m pip install -q "${links[@]}" "llama-cpp-python==0.3.36"
 }
+# A real browser for the glass-box demo's tests (tests/test_demo_browser.py): Debian's chromium, driven by pip's
+# playwright (no playwright browser download). Needs root and Debian's registry; skipped where chromium is present.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+fi

@@ -15,7 +15,7 @@ def test_module_entry_point_matches_console_script():
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
 
 
-@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["dpo"], ["decontam"], ["eval"], ["export"], ["speedrun"]])
+@pytest.mark.parametrize("cmd", [[], ["chat"], ["pretrain"], ["sft"], ["dpo"], ["decontam"], ["eval"], ["export"], ["speedrun"], ["demo"]])
 def test_help(cmd):
     r = run(*cmd, "--help")
     assert r.returncode == 0 and "usage: nanollama" in r.stdout
@@ -84,3 +84,28 @@ def test_decontam_report_format(tmp_path):
 def test_eval_unknown_task_lists_available():
     r = run("eval", "--model", "smollm2", "--tasks", "hellaswag")
     assert r.returncode == 2 and "mmlu" in r.stderr
+
+
+def test_demo_missing_model_is_one_line():
+    r = run("demo", "--model", "/no/such/dir")
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "neither 'smollm2'" in r.stderr
+
+
+def test_demo_serves_smollm2_over_http():
+    "`nanollama demo` as a user starts it: a real server process, asked over HTTP with gradio_client, then stopped."
+    import socket, time
+    from gradio_client import Client
+    with socket.socket() as s: s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    proc = subprocess.Popen(["nanollama", "demo", "--model", "smollm2", "--port", str(port), "--threads", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**ENV, "GRADIO_ANALYTICS_ENABLED": "False"})
+    try:
+        deadline, client = time.monotonic() + 300, None
+        while client is None:
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "the demo did not start in 300 s"
+            try: client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            except Exception: time.sleep(2)
+        chat = client.predict("What is the capital of France?", [], 0.0, 1.0, 24, True, 0, api_name="/chat")[1]
+        assert chat[0]["role"] == "user" and "Paris" in str(chat[-1]["content"]), chat
+    finally:
+        proc.terminate(); proc.wait(timeout=30)
