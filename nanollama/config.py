@@ -7,12 +7,13 @@ Docs: https://nanollama.github.io/nanollama/config.html.md"""
 # %% ../nbs/00_config.ipynb #f26a3ec2
 from __future__ import annotations
 import configparser, os
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['PRESETS', 'GiB', 'ModelConfig', 'get_preset', 'block_params', 'count_params', 'training_memory',
-           'kv_cache_bytes_per_token', 'flops_per_token', 'Settings', 'find_settings_file', 'load_settings']
+           'kv_cache_bytes_per_token', 'flops_per_token', 'Settings', 'find_settings_file', 'load_settings',
+           'atomic_write']
 
 # %% ../nbs/00_config.ipynb #13036286
 @dataclass(frozen=True)
@@ -155,3 +156,12 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
     s.cache_dir = Path(s.cache_dir).expanduser()
     if s.data_source not in ("offline", "hub"): raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
     return s
+
+# %% ../nbs/00_config.ipynb #8f6801e5
+def atomic_write(path, write) -> Path:
+    "Call write(tmp_path), then rename it onto `path`; on any error the temporary file is removed and `path` is untouched."
+    path = Path(path)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try: write(tmp); os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
+    return path

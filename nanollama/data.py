@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 import numpy as np
-from .config import Settings, load_settings
+from .config import Settings, atomic_write, load_settings
 
 # %% auto #0
 __all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'WORD', 'curriculum_phase', 'HubSource', 'hub_stream',
-           'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'gsm8k_solutions', 'chunk_text',
-           'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup', 'training_corpus',
-           'MixtureStream', 'phase_stream']
+           'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'gsm8k_rows', 'gsm8k_solutions',
+           'chunk_text', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup',
+           'training_corpus', 'MixtureStream', 'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
 PHASE_BOUNDARIES = (0.8, 0.9)          # phase 2 starts at 80% of training, phase 3 at 90%
@@ -100,14 +100,30 @@ def shakespeare_plays(cache_dir: Path) -> list[str]:
 
 ANNOTATION = re.compile(r"<<[^>]*>>")
 
-def gsm8k_solutions(data_dir: Path, split: str = "train") -> list[str]:
-    "GSM8K problems with their worked solutions, calculator annotations removed (train split: never the test set)."
-    path = Path(data_dir) / "gsm8k" / f"{split}.jsonl"
-    if path.is_file(): rows = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+def gsm8k_rows(split: str = "train", settings: Settings | None = None) -> tuple[list[dict], int, str]:
+    "(rows {id, question, answer}, malformed rows skipped, source) of a GSM8K split: the data dir's file, else the hub."
+    s = settings or load_settings()
+    path = Path(s.data_dir) / "gsm8k" / f"{split}.jsonl"
+    if path.is_file():
+        lines, source = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()], str(path)
     else:
         from datasets import load_dataset
-        rows = load_dataset("openai/gsm8k", "main", split=split)
-    return [f"Question: {r['question']}\nAnswer: {ANNOTATION.sub('', r['answer'])}" for r in rows]
+        try: lines, source = load_dataset(s.gsm8k_dataset, "main", split=split), s.gsm8k_dataset
+        except Exception as e:
+            raise FileNotFoundError(f"{path} is missing and the hub copy {s.gsm8k_dataset} ({split}) could not be loaded: "
+                                    f"{type(e).__name__}: {str(e)[:200]}") from None
+    rows, bad = [], 0
+    for i, line in enumerate(lines):
+        try: r = json.loads(line) if isinstance(line, str) else dict(line)
+        except (json.JSONDecodeError, TypeError, ValueError): bad += 1; continue
+        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer"))):
+            bad += 1; continue
+        rows.append({"id": str(i), "question": r["question"], "answer": r["answer"]})
+    return rows, bad, source
+
+def gsm8k_solutions(settings: Settings | None = None, split: str = "train") -> list[str]:
+    "GSM8K problems with their worked solutions, calculator annotations removed (train split: never the test set)."
+    return [f"Question: {r['question']}\nAnswer: {ANNOTATION.sub('', r['answer'])}" for r in gsm8k_rows(split, settings)[0]]
 
 def chunk_text(text: str, max_chars: int = 2000) -> list[str]:
     "Split at paragraph breaks into pieces of at most about `max_chars` characters."
@@ -122,7 +138,7 @@ def offline_sources(settings: Settings | None = None) -> dict[str, list[str]]:
     "The raw offline sources: code, docs, books, math. Raises if all are empty (never a silently empty corpus)."
     s = settings or load_settings()
     src = {"code": stdlib_code(), "docs": python_docs(), "books": shakespeare_plays(s.cache_dir), "math": []}
-    try: src["math"] = gsm8k_solutions(s.data_dir)
+    try: src["math"] = gsm8k_solutions(s)
     except Exception as e: warnings.warn(f"GSM8K not available offline or online ({e}); the math source is empty")
     empty = [k for k, v in src.items() if not v]
     if empty: warnings.warn(f"offline sources {empty} are empty; the others are used")
@@ -177,7 +193,6 @@ def dedup(docs: list[str], threshold: float = 0.8, progress: bool = False) -> tu
 # %% ../nbs/05_data.ipynb #c53b3df8
 def training_corpus(settings: Settings | None = None, progress: bool = False) -> dict[int, dict[str, list[str]]]:
     "Deduplicated offline documents per phase and source, cached in the cache dir (atomic write)."
-    import os
     s = settings or load_settings()
     key = hashlib.sha1(f"v1|{sys.version}|{s.data_dir}|{(Path(s.data_dir) / 'gsm8k').is_dir()}".encode()).hexdigest()[:10]
     path = Path(s.cache_dir) / f"offline_corpus-{key}.json"
@@ -185,8 +200,7 @@ def training_corpus(settings: Settings | None = None, progress: bool = False) ->
     sources = {k: dedup(v, progress=progress)[0] for k, v in offline_sources(s).items()}
     phases = offline_phases(sources)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(phases)); os.replace(tmp, path)
+    atomic_write(path, lambda p: p.write_text(json.dumps(phases)))
     return phases
 
 # %% ../nbs/05_data.ipynb #f23844a7

@@ -6,14 +6,14 @@ Docs: https://nanollama.github.io/nanollama/decontamination.html.md"""
 
 # %% ../nbs/13_decontamination.ipynb #f06d58ab
 from __future__ import annotations
-import csv, functools, gzip, json, re, string, sys, time, unicodedata, warnings
+import csv, functools, gzip, json, re, string, time, unicodedata, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
-from .config import Settings, load_settings
-from .data import ANNOTATION
+from .config import Settings, atomic_write, load_settings
+from .data import ANNOTATION, gsm8k_rows
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'MMLU_SPLITS', 'NGRAM', 'MAX_ITEMS_PER_NGRAM', 'BenchmarkSplit', 'load_benchmark', 'item_fields',
@@ -33,16 +33,6 @@ class BenchmarkSplit:
     rows: list[dict]            # gsm8k: {id, question, answer}; mmlu: {id, subject, question, choices, answer (0-3)}
     skipped: int = 0
     source: str = ""            # the file folder or hub id the rows came from
-
-def _gsm8k_rows(lines: Iterable) -> tuple[list[dict], int]:
-    rows, bad = [], 0
-    for i, line in enumerate(lines):
-        try: r = json.loads(line) if isinstance(line, str) else dict(line)
-        except (json.JSONDecodeError, TypeError, ValueError): bad += 1; continue
-        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer"))):
-            bad += 1; continue
-        rows.append({"id": str(i), "question": r["question"], "answer": r["answer"]})
-    return rows, bad
 
 def _mmlu_row(subject: str, i: int, fields: list) -> dict | None:
     "One MMLU item from a CSV row (question, A, B, C, D, letter) or None if it is malformed."
@@ -64,12 +54,7 @@ def load_benchmark(name: str, split: str = "test", settings: Settings | None = N
     if name not in BENCHMARKS: raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
     s = settings or load_settings()
     root = Path(s.data_dir) / name
-    if name == "gsm8k":
-        path = root / f"{split}.jsonl"
-        if path.is_file():
-            lines = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()]
-            return BenchmarkSplit(name, split, *_gsm8k_rows(lines), source=str(path))
-        return BenchmarkSplit(name, split, *_gsm8k_rows(_hub(s.gsm8k_dataset, "main", split, root)), source=s.gsm8k_dataset)
+    if name == "gsm8k": return BenchmarkSplit(name, split, *gsm8k_rows(split, s))
     if split not in MMLU_SPLITS: raise ValueError(f"unknown MMLU split {split!r}; choose from {', '.join(MMLU_SPLITS)}")
     rows, bad, files = [], 0, sorted((root / split).glob(f"*_{split}.csv"))
     if files:
@@ -368,7 +353,7 @@ def decontaminate_files(paths: Iterable[str | Path], benchmarks: Iterable[str] =
     report["summary"]["inputs_skipped"] = dict(skipped)
     if out_report:
         out = Path(out_report); out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp"); tmp.write_text(json.dumps(report, indent=1)); tmp.replace(out)
+        atomic_write(out, lambda p: p.write_text(json.dumps(report, indent=1)))
     return report
 
 # %% ../nbs/13_decontamination.ipynb #794dd19a

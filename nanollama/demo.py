@@ -7,7 +7,8 @@ Docs: https://nanollama.github.io/nanollama/glass_box_demo.html.md"""
 # %% ../nbs/16_glass_box_demo.ipynb #721392f3
 from __future__ import annotations
 import html, json, os, queue, re, threading, time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 import torch
 from .agent import Agent, Step, ToolResult, Transcript, sandbox_layers
@@ -17,7 +18,7 @@ from .tokenizer import IM_END, THOUGHT_START, THOUGHT_END, TOOL_CALL
 # %% auto #0
 __all__ = ['MAX_INPUT_CHARS', 'esc', 'fence', 'note', 'tool_result_message', 'step_messages', 'live_messages',
            'transcript_messages', 'TokenProb', 'token_prob', 'token_text', 'probs_html', 'least_confident',
-           'ReplayAgent', 'Cancelled', 'GlassBox', 'build_demo', 'launch']
+           'ReplayAgent', 'Cancelled', 'local_models', 'GlassBox', 'build_demo', 'launch']
 
 # %% ../nbs/16_glass_box_demo.ipynb #1b9a6e8d
 def esc(text: str) -> str:
@@ -148,6 +149,13 @@ class ReplayAgent(Agent):
 MAX_INPUT_CHARS = 8_000            # longer messages are refused with a note (the course models' context is 512-8192 tokens)
 
 class Cancelled(Exception): "Raised inside generation when the user stopped it."
+
+def local_models(root=None, depth: int = 3) -> list[str]:
+    "Model dirs (config.json + tokenizer.json) up to `depth` levels under `root` (default: the settings' out_dir), newest first."
+    from nanollama.config import load_settings
+    root = Path(root or load_settings().out_dir)
+    found = {p.parent for n in range(1, depth + 1) for p in root.glob("*/" * n + "config.json") if (p.parent / "tokenizer.json").is_file()}
+    return [str(p) for p in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
 
 def _layers_md() -> str:
     rows = [f"{'✅' if on else '❌'} {name}" for name, on in sandbox_layers().items() if not name.startswith("_")]
@@ -289,7 +297,7 @@ def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "
                     clear = gr.Button("Clear", size="sm")
             with gr.Column(scale=2):
                 with gr.Accordion("Model", open=False):
-                    picker = gr.Dropdown(choices=["smollm2"] + ([box.name] if box.name != "smollm2" else []), value=box.name,
+                    picker = gr.Dropdown(choices=list(dict.fromkeys([box.name, "smollm2", *local_models()])), value=box.name,
                                          allow_custom_value=True, label="model dir or smollm2", elem_id="picker")
                     load = gr.Button("Load", size="sm")
                     status = gr.Markdown(box.status(), elem_id="status")

@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 from .config import get_preset, load_settings, training_memory, flops_per_token, count_params
 from .model import NanoLlama
-from .train import TrainData, train, train_preset, find_checkpoint, schedule_at
+from .train import TrainData, train, train_preset, find_checkpoint
 from .data import training_corpus, read_documents
 
 # %% auto #0

@@ -21,13 +21,13 @@ from .config import Settings, load_settings
 from .decontam import load_benchmark
 from .generate import generate
 from .pretrained import load_model_and_tokenizer, resolve_model
+from .sft import parse_assistant
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
 __all__ = ['MMLU_PROMPT', 'GSM8K_TASK', 'NanoLlamaLM', 'ANNOTATION_STEP', 'write_tasks', 'available_tasks', 'check_tasks',
            'load_causal_lm', 'results_table', 'run_eval', 'to_python', 'safe_eval', 'parse_number', 'check_claim',
-           'arithmetic_claims', 'extract_answer', 'Step', 'reference_steps', 'parse_turn', 'check_transcript',
-           'process_report']
+           'arithmetic_claims', 'extract_answer', 'Step', 'reference_steps', 'check_transcript', 'process_report']
 
 # %% ../nbs/14_evaluation.ipynb #202378af
 MMLU_PROMPT = "{{question.strip()}}\nA. {{choices[0]}}\nB. {{choices[1]}}\nC. {{choices[2]}}\nD. {{choices[3]}}\nAnswer:"
@@ -351,22 +351,7 @@ def reference_steps(answer: str) -> list[Step]:
     return steps
 
 # %% ../nbs/14_evaluation.ipynb #d4939e40
-_THOUGHT = re.compile(re.escape(THOUGHT_START) + r"(.*?)" + re.escape(THOUGHT_END), re.S)
 _PRINT_ARITH = re.compile(r"\s*print\((.*)\)\s*", re.S)
-
-def parse_turn(content: str) -> dict:
-    "{'thoughts': [...], 'tool_call': dict | None, 'call_error': str, 'answer': str | None} of an assistant turn."
-    thoughts = [t.strip() for t in _THOUGHT.findall(content)]
-    rest = _THOUGHT.sub("", content).strip()
-    if TOOL_CALL not in rest: return {"thoughts": thoughts, "tool_call": None, "call_error": "", "answer": rest}
-    raw = rest.split(TOOL_CALL, 1)[1].strip()
-    try:
-        call = json.loads(raw)
-        if not (isinstance(call, dict) and call.get("name") == "python" and isinstance(call.get("arguments", {}).get("code"), str)):
-            return {"thoughts": thoughts, "tool_call": {"raw": raw}, "call_error": "not a python tool call with code", "answer": None}
-        return {"thoughts": thoughts, "tool_call": call, "call_error": "", "answer": None}
-    except (json.JSONDecodeError, AttributeError):
-        return {"thoughts": thoughts, "tool_call": {"raw": raw}, "call_error": "tool call is not valid JSON", "answer": None}
 
 def _close(a: Fraction, b: Fraction) -> bool: return abs(a - b) <= Fraction(1, 10**6) * max(1, abs(b))
 
@@ -384,25 +369,26 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
             if tool_value is not None: verified.append(tool_value)
             continue
         if role != "assistant": continue
-        turn = parse_turn(content)
-        text = "\n".join(turn["thoughts"] + [turn["answer"] or "", (turn["tool_call"] or {}).get("arguments", {}).get("code", "")])
+        turn = parse_assistant(content)                     # chapter 09's parser: thought, tool call, answer, error
+        said = "\n".join(([turn.thought.strip()] if turn.thought else []) + [turn.answer or ""])
+        text = said + "\n" + (turn.tool_call["arguments"]["code"] if turn.tool_call else "")
         if tool_value is not None:
             used = any(_close(parse_number(m.group(0)), abs(tool_value)) for m in _NUMBER.finditer(text))
             steps.append(Step(t, "tool_use", f"uses the tool result {float(tool_value):g}", used,
                               "" if used else "the tool's result does not appear in the next turn"))
             tool_value = None
-        for lhs, rhs, ok, note in arithmetic_claims("\n".join(turn["thoughts"] + [turn["answer"] or ""])):
+        for lhs, rhs, ok, note in arithmetic_claims(said):
             if ok is None: continue
             steps.append(Step(t, "arithmetic", f"{lhs} = {rhs}", ok, note))
             if ok: verified.append(parse_number(rhs))
-        if turn["tool_call"] is not None:
-            code = turn["tool_call"].get("arguments", {}).get("code") if not turn["call_error"] else None
-            steps.append(Step(t, "tool_call", code or turn["tool_call"].get("raw", ""), not turn["call_error"], turn["call_error"]))
-        elif turn["answer"] is not None:
-            final = extract_answer(turn["answer"])
+        if turn.raw_tool_call is not None:
+            code = turn.tool_call["arguments"]["code"] if turn.tool_call else None
+            steps.append(Step(t, "tool_call", code or turn.raw_tool_call, code is not None, "" if code is not None else turn.error))
+        elif turn.answer is not None:
+            final = extract_answer(turn.answer)
             ok = final is not None and any(_close(final, v) for v in verified)
-            steps.append(Step(t, "answer", turn["answer"], ok,
-                              "" if ok else f"final answer {turn['answer']!r} is not the result of any verified step"))
+            steps.append(Step(t, "answer", turn.answer, ok,
+                              "" if ok else f"final answer {turn.answer!r} is not the result of any verified step"))
     ref = extract_answer(reference) if isinstance(reference, str) else (Fraction(reference) if reference is not None else None)
     n_ok = sum(s.ok for s in steps)
     final_correct = None if ref is None else (final is not None and _close(final, ref))

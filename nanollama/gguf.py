@@ -10,8 +10,8 @@ import contextlib, ctypes, json, os, re, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from .config import ModelConfig
-from .model import NanoLlama, _atomic_write
+from .config import ModelConfig, atomic_write
+from .model import NanoLlama
 from .pretrained import GGUF_TO_HF, permute_qk, resolve_model
 
 # %% auto #0
@@ -99,13 +99,6 @@ def gguf_vocab(tok, vocab_size: int) -> tuple[list[str], list[int], list[str]]:
 # %% ../nbs/15_gguf_export.ipynb #f7e89d63
 QTYPES = {"f32": 0, "f16": 1, "bf16": 32, "q8_0": 7, "q4_k_m": 15}   # name -> llama.cpp file type (LLAMA_FTYPE_*)
 LLAMA_CPP_PIP = "pip install --find-links ../shared/wheels llama-cpp-python==0.3.36"
-
-def _delete_on_error(write):
-    "Wrap write(tmp) so that a failure deletes the temporary file before the error propagates."
-    def run(tmp):
-        try: write(tmp)
-        except BaseException: Path(tmp).unlink(missing_ok=True); raise
-    return run
 
 def write_gguf(model: NanoLlama, tok, path, qtype: str = "f16", name: str = "nanollama", pre: str | None = None,
                permute: bool = True):
@@ -211,14 +204,14 @@ def save_gguf(model: NanoLlama, tok, path, qtype: str = "f16", name: str = "nano
     if qtype == "q4_k_m":
         src = path.with_name(path.name + ".f16.tmp")
         try:
-            _delete_on_error(lambda p: write(p, "f16"))(src)
-            _atomic_write(path, _delete_on_error(lambda p: quantize_gguf(src, p, QTYPES[qtype], torch.get_num_threads())))
+            write(src, "f16")
+            atomic_write(path, lambda p: quantize_gguf(src, p, QTYPES[qtype], torch.get_num_threads()))
         finally: src.unlink(missing_ok=True)
-    else: _atomic_write(path, _delete_on_error(lambda p: write(p, qtype)))
+    else: atomic_write(path, lambda p: write(p, qtype))
     if modelfile and tok.chat_template:
         try: text = ollama_modelfile(path.name, tok, model.cfg, gen_config)
         except ValueError as e: warnings.warn(f"no Ollama Modelfile written: {e}")
-        else: _atomic_write(path.with_suffix(".Modelfile"), _delete_on_error(lambda p: p.write_text(text)))
+        else: atomic_write(path.with_suffix(".Modelfile"), lambda p: p.write_text(text))
     return path
 
 def export_gguf(model_dir, path, qtype: str = "f16", pre: str | None = None, modelfile: bool = True,

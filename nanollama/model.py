@@ -6,12 +6,12 @@ Docs: https://nanollama.github.io/nanollama/model.html.md"""
 
 # %% ../nbs/03_model.ipynb #3d242880
 from __future__ import annotations
-import json, math, os
+import json, math
 from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .config import ModelConfig
+from .config import ModelConfig, atomic_write
 from .rope import rope_cos_sin, document_positions
 from .attention import Attention, KVCache
 
@@ -132,10 +132,6 @@ def config_from_hf(d: dict, source: str = "config.json") -> ModelConfig:
                        tie_embeddings=d.get("tie_word_embeddings", False),
                        bos_token_id=first(d.get("bos_token_id")), eos_token_id=first(d.get("eos_token_id")))
 
-def _atomic_write(path: Path, write):
-    "Call write(tmp_path), then rename onto `path`: a crash never leaves a half-written file under the final name."
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp); os.replace(tmp, path)
 
 # %% ../nbs/03_model.ipynb #7cc3fcbd
 @torch.no_grad()
@@ -146,11 +142,11 @@ def save_pretrained(self: NanoLlama, path, tokenizer=None, dtype: torch.dtype | 
     dtype = dtype or next(self.parameters()).dtype
     sd = {("" if k.startswith("lm_head") else "model.") + k: v.detach().to("cpu", dtype).contiguous()
           for k, v in self.state_dict().items()}
-    _atomic_write(path / "model.safetensors", lambda p: save_file(sd, str(p), metadata={"format": "pt"}))
+    atomic_write(path / "model.safetensors", lambda p: save_file(sd, str(p), metadata={"format": "pt"}))
     conf = hf_config(self.cfg, self.rope_theta, str(dtype).removeprefix("torch."))
-    _atomic_write(path / "config.json", lambda p: p.write_text(json.dumps(conf, indent=2)))
+    atomic_write(path / "config.json", lambda p: p.write_text(json.dumps(conf, indent=2)))
     gen = {"bos_token_id": self.cfg.bos_token_id, "eos_token_id": self.cfg.eos_token_id}
-    _atomic_write(path / "generation_config.json", lambda p: p.write_text(json.dumps(gen, indent=2)))
+    atomic_write(path / "generation_config.json", lambda p: p.write_text(json.dumps(gen, indent=2)))
     if tokenizer is not None: tokenizer.save_pretrained(str(path))
     return path
 

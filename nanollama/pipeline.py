@@ -6,10 +6,11 @@ Docs: https://nanollama.github.io/nanollama/speedrun.html.md"""
 
 # %% ../nbs/17_speedrun.ipynb #688dcdf3
 from __future__ import annotations
-import json, os, random, re, shutil, time
+import json, random, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
+from .config import atomic_write
 
 # %% auto #0
 __all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'HELD_OUT_SEED', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval',
@@ -128,7 +129,7 @@ class Speedrun:
                 t0 = time.time()
                 res = getattr(self, f"stage_{name}")()
                 res["wall_s"] = round(time.time() - t0, 1)
-                tmp = f.with_suffix(".tmp"); tmp.write_text(json.dumps(res, indent=1, default=str)); os.replace(tmp, f)
+                atomic_write(f, lambda p: p.write_text(json.dumps(res, indent=1, default=str)))
                 self.results[name] = res
             bar.update(STAGE_ESTIMATE_S[name])
         bar.close()
@@ -215,7 +216,6 @@ class Speedrun:
     def stage_export(self) -> dict:
         from nanollama.gguf import export_gguf, llama_cpp_model, llama_cpp_logits
         from nanollama.pretrained import load_model_and_tokenizer
-        from nanollama.generate import Chat
         model, tok = load_model_and_tokenizer(self.out / "final")
         text = "Question: Ava has 12 apples and buys 30 more. How many apples does Ava have?\nAnswer: Ava has 42 apples."
         ids = tok(text, add_special_tokens=False).input_ids

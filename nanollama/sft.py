@@ -204,11 +204,11 @@ def validate_example(tok, messages: list[dict]) -> str | None:
 def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> tuple[list[list[dict]], dict]:
     "(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use, validated when a tokenizer is given."
     from nanollama.config import load_settings
-    from nanollama.data import python_docs, shakespeare_plays
+    from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
     from nanollama.agent import run_python
     s = settings or load_settings()
     rng = random.Random(seed)
-    rows = _gsm8k_rows(s, "train")
+    rows = gsm8k_rows("train", s)[0]
     rng.shuffle(rows)
     n_chat, n_math = n // 2, n // 4
     n_tool = n - n_chat - n_math
@@ -223,12 +223,6 @@ def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> t
         else: examples.append(ex)
     rng.shuffle(examples)
     return examples, stats
-
-def _gsm8k_rows(settings, split: str) -> list[dict]:
-    path = Path(settings.data_dir) / "gsm8k" / f"{split}.jsonl"
-    if path.is_file(): return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
-    from datasets import load_dataset
-    return list(load_dataset(settings.gsm8k_dataset, "main", split=split))
 
 def _hub_chat(n: int) -> list[list[dict]]:
     "Chat from HuggingFaceTB/smol-smoltalk (streamed); assistant turns get an empty thought."

@@ -7,7 +7,7 @@ Docs: https://nanollama.github.io/nanollama/training.html.md"""
 # %% ../nbs/07_training.ipynb #e10b72ec
 from __future__ import annotations
 import json, math, os, random, shutil, time
-from dataclasses import dataclass, asdict, replace, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import torch
