@@ -28,14 +28,15 @@ class SpeedrunConfig:
     sft_seq_len: int = 384
     dpo_steps: int = 30
     dpo_pairs: int = 128
-    eval_limit: int = 20            # lm-eval items per task (MMLU: per subject group)
-    agent_problems: int = 40        # held-out arithmetic problems per split
+    eval_limit: int = 20            # lm-eval MMLU questions per subject (4 subjects)
+    gsm8k_limit: int = 8            # lm-eval GSM8K problems (~3 s each: 256 generated tokens after a 5-shot prompt)
+    agent_problems: int = 25        # held-out arithmetic problems per split
     seed: int = 1337
 
 SMOKE = SpeedrunConfig(pretrain_steps=4, tokens_per_step=2048, sft_steps=4, sft_examples=60, dpo_steps=2, dpo_pairs=8,
-                       eval_limit=2, agent_problems=3)
+                       eval_limit=2, gsm8k_limit=2, agent_problems=3)
 STAGES = ("data", "pretrain", "sft", "dpo", "eval", "export", "report")
-STAGE_ESTIMATE_S = {"data": 40, "pretrain": 330, "sft": 240, "dpo": 40, "eval": 150, "export": 60, "report": 10}
+STAGE_ESTIMATE_S = {"data": 45, "pretrain": 270, "sft": 255, "dpo": 75, "eval": 235, "export": 5, "report": 2}   # measured, idle 2-core CPU
 
 def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
     "What a NanoLlama-1B speedrun would do on `n_gpus` H100s (markdown)."
@@ -89,10 +90,12 @@ def agent_eval(model_dir, problems: list[tuple[str, int]], use_tools: bool = Tru
 MMLU_SUBSET = ("mmlu_elementary_mathematics", "mmlu_high_school_mathematics", "mmlu_high_school_computer_science",
                "mmlu_college_computer_science")
 
-def _lm_eval_scores(model_dir, limit: int, out_json) -> dict:
-    "MMLU (a 4-subject STEM subset, `limit` questions each, 5-shot) and GSM8K (`limit` problems) through lm-eval."
+def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path) -> dict:
+    "MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through lm-eval."
     from nanollama.evaluate import run_eval
-    res = run_eval(model_dir, MMLU_SUBSET + ("gsm8k",), limit=limit, out_json=out_json, verbose=False)["results"]
+    name = Path(model_dir).name
+    res = {**run_eval(model_dir, MMLU_SUBSET, limit=mmlu_limit, out_json=out_dir / f"{name}_mmlu.json", verbose=False)["results"],
+           **run_eval(model_dir, ("gsm8k",), limit=gsm8k_limit, out_json=out_dir / f"{name}_gsm8k.json", verbose=False)["results"]}
     pick = lambda r: next((v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None)
     mmlu = [pick(res[t]) for t in MMLU_SUBSET if t in res]
     return {"mmlu": sum(mmlu) / len(mmlu) if mmlu else None, "gsm8k": pick(res.get("gsm8k", {}))}
@@ -204,7 +207,7 @@ class Speedrun:
         problems = _held_out_problems(self.cfg.agent_problems)
         out = {}
         for stage in ("base", "sft", "dpo"):
-            r = {"lm_eval": _lm_eval_scores(self.out / stage, self.cfg.eval_limit, self.out / "eval" / f"{stage}_lm_eval.json")}
+            r = {"lm_eval": _lm_eval_scores(self.out / stage, self.cfg.eval_limit, self.cfg.gsm8k_limit, self.out / "eval")}
             if stage != "base":
                 for split, probs in problems.items():
                     r[f"agent ({split})"] = agent_eval(self.out / stage, probs)
