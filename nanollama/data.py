@@ -15,9 +15,9 @@ from .config import Settings, atomic_write, load_settings
 
 # %% auto #0
 __all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'WORD', 'curriculum_phase', 'HubSource', 'hub_stream',
-           'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'gsm8k_rows', 'gsm8k_solutions',
-           'chunk_text', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup',
-           'training_corpus', 'MixtureStream', 'phase_stream']
+           'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'hub_split', 'gsm8k_rows',
+           'gsm8k_solutions', 'chunk_text', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter',
+           'dedup', 'training_corpus', 'MixtureStream', 'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
 PHASE_BOUNDARIES = (0.8, 0.9)          # phase 2 starts at 80% of training, phase 3 at 90%
@@ -100,18 +100,21 @@ def shakespeare_plays(cache_dir: Path) -> list[str]:
 
 ANNOTATION = re.compile(r"<<[^>]*>>")
 
+def hub_split(dataset_id: str, config: str, split: str, data_dir: Path):
+    "load_dataset(id, config, split) for a benchmark missing offline, or FileNotFoundError saying where its files were expected."
+    from datasets import load_dataset
+    try: return load_dataset(dataset_id, config, split=split)
+    except Exception as e:
+        raise FileNotFoundError(f"no benchmark files under {data_dir} and the hub copy {dataset_id} ({config}, {split}) "
+                                f"could not be loaded: {type(e).__name__}: {str(e)[:200]}") from None
+
 def gsm8k_rows(split: str = "train", settings: Settings | None = None) -> tuple[list[dict], int, str]:
     "(rows {id, question, answer}, malformed rows skipped, source) of a GSM8K split: the data dir's file, else the hub."
     s = settings or load_settings()
     path = Path(s.data_dir) / "gsm8k" / f"{split}.jsonl"
     if path.is_file():
         lines, source = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()], str(path)
-    else:
-        from datasets import load_dataset
-        try: lines, source = load_dataset(s.gsm8k_dataset, "main", split=split), s.gsm8k_dataset
-        except Exception as e:
-            raise FileNotFoundError(f"{path} is missing and the hub copy {s.gsm8k_dataset} ({split}) could not be loaded: "
-                                    f"{type(e).__name__}: {str(e)[:200]}") from None
+    else: lines, source = hub_split(s.gsm8k_dataset, "main", split, path.parent), s.gsm8k_dataset
     rows, bad = [], 0
     for i, line in enumerate(lines):
         try: r = json.loads(line) if isinstance(line, str) else dict(line)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
 from .config import Settings, atomic_write, load_settings
-from .data import ANNOTATION, gsm8k_rows
+from .data import ANNOTATION, gsm8k_rows, hub_split
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'MMLU_SPLITS', 'NGRAM', 'MAX_ITEMS_PER_NGRAM', 'BenchmarkSplit', 'load_benchmark', 'item_fields',
@@ -41,14 +41,6 @@ def _mmlu_row(subject: str, i: int, fields: list) -> dict | None:
     return {"id": f"{subject}/{i}", "subject": subject, "question": fields[0], "choices": fields[1:5],
             "answer": "ABCD".index(fields[5].strip())}
 
-def _hub(dataset_id: str, config: str, split: str, data_dir: Path):
-    "load_dataset(id, config, split), or FileNotFoundError saying where the files were expected."
-    from datasets import load_dataset
-    try: return load_dataset(dataset_id, config, split=split)
-    except Exception as e:
-        raise FileNotFoundError(f"no benchmark files under {data_dir} and the hub copy {dataset_id} ({config}, {split}) "
-                                f"could not be loaded: {type(e).__name__}: {str(e)[:200]}") from None
-
 def load_benchmark(name: str, split: str = "test", settings: Settings | None = None) -> BenchmarkSplit:
     "Rows of `name` ('gsm8k' or 'mmlu') split `split` from the data dir, or from the hub when the files are missing."
     if name not in BENCHMARKS: raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
@@ -67,7 +59,7 @@ def load_benchmark(name: str, split: str = "test", settings: Settings | None = N
                     else: rows.append(row)
         return BenchmarkSplit(name, split, rows, bad, source=str(root / split))
     per_subject = Counter()
-    for r in _hub(s.mmlu_dataset, "all", MMLU_SPLITS[split], root):
+    for r in hub_split(s.mmlu_dataset, "all", MMLU_SPLITS[split], root):
         subject = r.get("subject") or "unknown"
         choices, ans = r.get("choices"), r.get("answer")
         ok = isinstance(choices, list) and len(choices) == 4 and isinstance(ans, int) and 0 <= ans < 4

@@ -132,7 +132,6 @@ def config_from_hf(d: dict, source: str = "config.json") -> ModelConfig:
                        tie_embeddings=d.get("tie_word_embeddings", False),
                        bos_token_id=first(d.get("bos_token_id")), eos_token_id=first(d.get("eos_token_id")))
 
-
 # %% ../nbs/03_model.ipynb #7cc3fcbd
 @torch.no_grad()
 def save_pretrained(self: NanoLlama, path, tokenizer=None, dtype: torch.dtype | None = None):

@@ -92,10 +92,10 @@ MMLU_SUBSET = ("mmlu_elementary_mathematics", "mmlu_high_school_mathematics", "m
 
 def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path) -> dict:
     "MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through lm-eval."
-    from nanollama.evaluate import run_eval
-    name = Path(model_dir).name
-    res = {**run_eval(model_dir, MMLU_SUBSET, limit=mmlu_limit, out_json=out_dir / f"{name}_mmlu.json", verbose=False)["results"],
-           **run_eval(model_dir, ("gsm8k",), limit=gsm8k_limit, out_json=out_dir / f"{name}_gsm8k.json", verbose=False)["results"]}
+    from nanollama.evaluate import NanoLlamaLM, run_eval
+    name, lm = Path(model_dir).name, NanoLlamaLM(pretrained=str(model_dir))       # one model load for both runs
+    res = {**run_eval(model_dir, MMLU_SUBSET, limit=mmlu_limit, lm=lm, out_json=out_dir / f"{name}_mmlu.json", verbose=False)["results"],
+           **run_eval(model_dir, ("gsm8k",), limit=gsm8k_limit, lm=lm, out_json=out_dir / f"{name}_gsm8k.json", verbose=False)["results"]}
     pick = lambda r: next((v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None)
     mmlu = [pick(res[t]) for t in MMLU_SUBSET if t in res]
     return {"mmlu": sum(mmlu) / len(mmlu) if mmlu else None, "gsm8k": pick(res.get("gsm8k", {}))}
