@@ -1,66 +1,62 @@
-"""The headline result: does a tiny model reason better with a tool? Pre-train -> SFT -> measure, in one run.
+"""The headline result over several seeds: the speedrun's agent with and without its tool, base -> SFT -> DPO.
 
-On held-out arithmetic word problems the model never saw (same templates with new numbers, and unseen wordings):
-final-answer accuracy with the tool vs without it (the <|tool_call|> token banned), and the share of tool calls that
-parse with and without constrained decoding.
+Runs the speedrun's training and evaluation stages (data, pre-training, SFT, DPO, eval; no GGUF export) once per seed,
+each into its own folder (finished seeds are reused), then prints the speedrun's accuracy table as mean ± spread
+(spread = half the range over seeds). The evaluation problems are the same for every seed (chapter 04b's fixed set);
+the seed changes the model's initialisation, the training data drawn and its order.
 
-    python benchmarks/bench_agent.py --out runs/agent [--pretrain-steps 100] [--sft-steps 250] [--problems 100]
+    python benchmarks/bench_agent.py --out runs/bench_agent [--seeds 1337,1,2] [--smoke]
 """
-import argparse, json, random, re, subprocess, sys, time
+import argparse, json
+from dataclasses import replace
 from pathlib import Path
 
+SPLITS = ("seen wordings", "unseen wordings", "two-step")
+STAGES = ("data", "pretrain", "sft", "dpo", "eval")
 
-def last_number(text):
-    m = re.findall(r"-?\d[\d,]*\.?\d*", text or "")
-    return m[-1].replace(",", "").rstrip(".") if m else None
+
+def cells(ev: dict) -> dict:
+    "The table's numbers for one seed: {(row, column): value}."
+    out = {}
+    for stage in ("sft", "dpo"):
+        r = ev.get(stage, {})
+        for s in SPLITS:
+            out[(stage, f"{s}, tool")] = r.get(f"agent ({s})", {}).get("accuracy")
+            out[(stage, f"{s}, no tool")] = r.get(f"no tool ({s})", {}).get("accuracy")
+        out[(stage, "parse, unconstrained")] = r.get("agent unconstrained (seen wordings)", {}).get("parse_rate")
+        out[(stage, "right operation")] = r.get("agent (seen wordings)", {}).get("right_operation")
+        out[(stage, "operands copied")] = r.get("agent (seen wordings)", {}).get("operands_copied")
+    for s in SPLITS: out[("SmolLM2-135M-Instruct", f"{s}, no tool")] = ev.get("reference", {}).get(s, {}).get("accuracy")
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="runs/agent")
-    ap.add_argument("--pretrain-steps", type=int, default=100)
-    ap.add_argument("--sft-steps", type=int, default=250)
-    ap.add_argument("--problems", type=int, default=100)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default="runs/bench_agent")
+    ap.add_argument("--seeds", default="1337,1,2")
+    ap.add_argument("--smoke", action="store_true", help="the speedrun's smoke scale (checks the script, not the model)")
     a = ap.parse_args()
-    out = Path(a.out)
-    t0 = time.time()
-    if not (out / "base" / "config.json").exists():
-        subprocess.run(["nanollama", "pretrain", "--preset", "nanollama-tiny", "--out", str(out / "base"),
-                        "--steps", str(a.pretrain_steps), "--threads", str(a.threads)], check=True)
-    t1 = time.time()
-    if not (out / "sft" / "config.json").exists():
-        subprocess.run(["nanollama", "sft", "--init", str(out / "base"), "--out", str(out / "sft"), "--steps", str(a.sft_steps),
-                        "--seq-len", "384", "--threads", str(a.threads)], check=True)
-    t2 = time.time()
-    import torch
-    torch.set_num_threads(a.threads)
-    from nanollama.pretrained import load_model_and_tokenizer
-    from nanollama.agent import Agent
-    from nanollama.sft import arithmetic_problem, TRAIN_TEMPLATES, HELDOUT_TEMPLATES
-    model, tok = load_model_and_tokenizer(out / "sft")
-    rows, samples = {}, {}
-    for split, templates in (("seen wordings, new numbers", TRAIN_TEMPLATES), ("unseen wordings", HELDOUT_TEMPLATES)):
-        rng = random.Random(12345)
-        problems = [arithmetic_problem(rng, templates) for _ in range(a.problems)]
-        for name, kw in (("with tool (constrained)", dict(use_tools=True)), ("with tool (unconstrained)", dict(constrained=False)),
-                         ("without tool", dict(use_tools=False))):
-            agent = Agent(model, tok, max_steps=3, max_new_tokens=96, **kw)
-            right = calls = parsed = 0
-            for q, expr in problems:
-                tr = agent.run(q)
-                right += last_number(tr.final_answer) == str(eval(expr))
-                for s in tr.steps:
-                    if s.raw_tool_call is not None: calls += 1; parsed += s.tool_call is not None
-            rows[(split, name)] = {"accuracy": right / len(problems), "tool calls": calls, "parsed": parsed / calls if calls else float("nan")}
-            samples.setdefault(split, tr.to_dict())
-    t3 = time.time()
-    print(f"\npre-train {t1 - t0:.0f}s, SFT {t2 - t1:.0f}s, evaluation {t3 - t2:.0f}s; {a.problems} problems per split\n")
-    print("| problems | agent | final-answer accuracy | tool calls | tool calls that parse |")
-    print("|---|---|---|---|---|")
-    for (split, name), r in rows.items():
-        print(f"| {split} | {name} | {100 * r['accuracy']:.1f}% | {r['tool calls']} | {100 * r['parsed']:.1f}% |")
-    (out / "agent_results.json").write_text(json.dumps({"rows": {f"{k[0]} / {k[1]}": v for k, v in rows.items()}, "samples": samples}, indent=1))
+    from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE
+    seeds = [int(s) for s in a.seeds.split(",")]
+    runs = {}
+    for seed in seeds:
+        cfg = replace(SMOKE if a.smoke else SpeedrunConfig(), seed=seed)
+        res = Speedrun(Path(a.out) / f"seed{seed}", cfg, resume=True).run(STAGES)
+        runs[seed] = cells(res["eval"])
+        print(f"seed {seed}: " + ", ".join(f"{k[0]} {k[1]} {v:.2f}" for k, v in runs[seed].items() if v is not None and "tool" in k[1]))
+    keys = list(runs[seeds[0]])
+    rows = sorted({k[0] for k in keys}, key=["sft", "dpo", "SmolLM2-135M-Instruct"].index)
+    cols = list(dict.fromkeys(k[1] for k in keys))
+    def stat(k):
+        v = [runs[s][k] for s in seeds if runs[s].get(k) is not None]
+        if not v: return "–"
+        mean, spread = sum(v) / len(v), (max(v) - min(v)) / 2
+        return f"{100 * mean:.1f} ± {100 * spread:.1f}%"
+    print(f"\nagent accuracy, mean ± half-range over seeds {seeds} ({'smoke' if a.smoke else 'default'} scale)\n")
+    print("| model | " + " | ".join(cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for r in rows: print(f"| {r} | " + " | ".join(stat((r, c)) for c in cols) + " |")
+    (Path(a.out) / "bench_agent.json").write_text(json.dumps({str(s): {f"{k[0]} / {k[1]}": v for k, v in c.items()} for s, c in runs.items()}, indent=1))
 
 
 if __name__ == "__main__":

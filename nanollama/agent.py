@@ -199,22 +199,50 @@ class Agent:
                        banned_ids=() if self.use_tools else [self.tool_call_id], **gen)
         return self.tok.decode([t for t in out if t not in self.end_ids])
 
+    def take_turn(self, tr: Transcript, raw: str) -> bool:
+        "Record one assistant turn in `tr` and run its tool call; True once the transcript has its final answer."
+        turn = parse_assistant(raw)
+        step = Step(raw, turn.thought, turn.raw_tool_call, turn.tool_call, answer=turn.answer, error=turn.error)
+        tr.steps.append(step)
+        tr.messages.append({"role": "assistant", "content": raw})
+        if turn.tool_call is not None:
+            step.tool_result = run_python(turn.tool_call["arguments"]["code"], timeout=self.tool_timeout)
+            tr.messages.append({"role": "tool", "content": step.tool_result.as_text() or "(no output)"})
+        elif turn.raw_tool_call is not None:                    # malformed call: tell the model, let it retry
+            tr.messages.append({"role": "tool", "content": f"Error: {turn.error}"})
+        else:
+            tr.final_answer = turn.answer
+            return True
+        return False
+
+    def start(self, question: str) -> Transcript:
+        return Transcript(question, messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}])
+
     def run(self, question: str, **gen) -> Transcript:
-        tr = Transcript(question, messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}])
+        tr = self.start(question)
         for _ in range(self.max_steps):
             try: raw = self.respond(tr.messages, **gen)
             except ValueError as e: tr.error = str(e); return tr
-            turn = parse_assistant(raw)
-            step = Step(raw, turn.thought, turn.raw_tool_call, turn.tool_call, answer=turn.answer, error=turn.error)
-            tr.steps.append(step)
-            tr.messages.append({"role": "assistant", "content": raw})
-            if turn.tool_call is not None:
-                step.tool_result = run_python(turn.tool_call["arguments"]["code"], timeout=self.tool_timeout)
-                tr.messages.append({"role": "tool", "content": step.tool_result.as_text() or "(no output)"})
-            elif turn.raw_tool_call is not None:                    # malformed call: tell the model, let it retry
-                tr.messages.append({"role": "tool", "content": f"Error: {turn.error}"})
-            else:
-                tr.final_answer = turn.answer
-                return tr
+            if self.take_turn(tr, raw): return tr
         tr.error = f"no final answer after {self.max_steps} steps"
         return tr
+
+    def run_batch(self, questions: list[str], **gen) -> list[Transcript]:
+        "`run` for many questions at once: each round of assistant turns is one `generate_batch` call (chapter 10)."
+        from nanollama.generate import generate_batch, JsonConstraint
+        trs, limit = [self.start(q) for q in questions], self.model.cfg.max_seq_len
+        live = list(range(len(trs)))
+        for _ in range(self.max_steps):
+            prompts = {i: self.tok.apply_chat_template(trs[i].messages, add_generation_prompt=True, return_dict=False) for i in live}
+            for i in [i for i in live if len(prompts[i]) >= limit]:
+                trs[i].error = f"the conversation is {len(prompts[i])} tokens; the model's context is {limit}"; live.remove(i)
+            if not live: break
+            rows = [JsonConstraint(self.tok, TOOL_SCHEMA, self.end_ids[0], self.model.cfg.vocab_size) if self.constraint else None
+                    for _ in live]
+            outs = generate_batch(self.model, [prompts[i] for i in live], max_new_tokens=self.max_new_tokens, stop_ids=self.end_ids,
+                                  constraints=rows, constrain_after=self.tool_call_id,
+                                  banned_ids=() if self.use_tools else [self.tool_call_id], **gen)
+            live = [i for i, out in zip(live, outs)
+                    if not self.take_turn(trs[i], self.tok.decode([t for t in out if t not in self.end_ids]))]
+        for i in live: trs[i].error = f"no final answer after {self.max_steps} steps"
+        return trs

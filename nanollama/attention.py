@@ -69,9 +69,15 @@ def _flex_document_attention(q, k, v, doc_ids, compiled: bool = True):
         fn = _compiled_flex
     return fn(q, k, v, block_mask=block_mask, enable_gqa=True)
 
-def attention(q, k, v, doc_ids=None):
-    "Causal GQA attention. q (B, H, T, hd), k/v (B, Hkv, S, hd) with S >= T; doc_ids (B, T) masks packed documents."
+def attention(q, k, v, doc_ids=None, key_valid=None):
+    """Causal GQA attention. q (B, H, T, hd), k/v (B, Hkv, S, hd) with S >= T; doc_ids (B, T) masks packed documents;
+    key_valid (B, >=S) bool marks real keys in a left-padded batch (False = padding, never attended)."""
     T, S = q.shape[2], k.shape[2]
+    if key_valid is not None:                                              # batched generation with left padding
+        i, j = torch.arange(T, device=q.device)[:, None] + (S - T), torch.arange(S, device=q.device)[None, :]
+        # a padding query sees only itself: a row with no key at all would give NaN, and NaN * 0 is still NaN
+        mask = (j <= i) & (key_valid[:, None, None, :S] | (j == i))         # (B, 1, T, S)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
     if doc_ids is not None:
         if T != S: raise ValueError("document masking is for packed training batches, not for cached decoding")
         if q.is_cuda: return _flex_document_attention(q, k, v, doc_ids)
@@ -90,6 +96,7 @@ class KVCache:
         self.k = torch.zeros(shape, device=device, dtype=dtype)
         self.v = torch.zeros(shape, device=device, dtype=dtype)
         self.length = 0                                                     # tokens cached so far
+        self.key_valid = None               # (B, max_len) bool for a left-padded batch: False where a row is padding
 
     @property
     def max_len(self) -> int: return self.k.shape[3]
@@ -122,5 +129,5 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None: k, v = cache.update(self.layer_idx, k, v)                 # (B, Hkv, S, hd)
-        y = attention(q, k, v, doc_ids)                                                  # (B, H, T, hd)
+        y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)                                                  # (B, H, T, hd)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))

@@ -14,8 +14,8 @@ import numpy as np
 from .config import Settings, atomic_write, load_settings
 
 # %% auto #0
-__all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'WORD', 'curriculum_phase', 'HubSource', 'hub_stream',
-           'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'hub_split', 'gsm8k_rows',
+__all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'TEXTBOOK_PAGES', 'WORD', 'curriculum_phase', 'HubSource',
+           'hub_stream', 'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'hub_split', 'gsm8k_rows',
            'gsm8k_solutions', 'chunk_text', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter',
            'dedup', 'training_corpus', 'MixtureStream', 'phase_stream']
 
@@ -137,10 +137,14 @@ def chunk_text(text: str, max_chars: int = 2000) -> list[str]:
     return chunks + [cur] if cur.strip() else chunks
 
 # %% ../nbs/05_data.ipynb #f73cd9ee
+TEXTBOOK_PAGES = 4000          # ~1.4M tokens of synthetic worked arithmetic (chapter 04b)
+
 def offline_sources(settings: Settings | None = None) -> dict[str, list[str]]:
-    "The raw offline sources: code, docs, books, math. Raises if all are empty (never a silently empty corpus)."
+    "The raw offline sources: code, docs, books, math, textbook. Raises if all are empty (never a silently empty corpus)."
+    from nanollama.arithmetic import arithmetic_textbook, eval_numbers
     s = settings or load_settings()
-    src = {"code": stdlib_code(), "docs": python_docs(), "books": shakespeare_plays(s.cache_dir), "math": []}
+    src = {"code": stdlib_code(), "docs": python_docs(), "books": shakespeare_plays(s.cache_dir), "math": [],
+           "textbook": arithmetic_textbook(TEXTBOOK_PAGES, seed=s.seed, exclude=eval_numbers())}
     try: src["math"] = gsm8k_solutions(s)
     except Exception as e: warnings.warn(f"GSM8K not available offline or online ({e}); the math source is empty")
     empty = [k for k, v in src.items() if not v]
@@ -150,11 +154,12 @@ def offline_sources(settings: Settings | None = None) -> dict[str, list[str]]:
 
 def offline_phases(sources: dict[str, list[str]]) -> dict[int, dict[str, list[str]]]:
     "Documents per curriculum phase and source: chunks of everything, then long documents, then textbook-like text."
-    chunked = {k: [c for d in v for c in chunk_text(d)] for k, v in sources.items() if k != "math"}
+    chunked = {k: [c for d in v for c in chunk_text(d)] for k, v in sources.items() if k in ("code", "docs", "books")}
     long = {k: v for k, v in sources.items() if k in ("books", "code")}
-    return {1: {**{f"{k} (chunks)": v for k, v in chunked.items()}, "math": sources["math"]},
+    book = sources.get("textbook", [])
+    return {1: {**{f"{k} (chunks)": v for k, v in chunked.items()}, "math": sources["math"], "textbook": book[: len(book) // 2]},
             2: long,
-            3: {"docs": sources["docs"], "math": sources["math"]}}
+            3: {"docs": sources["docs"], "math": sources["math"], "textbook": book[len(book) // 2:]}}
 
 # %% ../nbs/05_data.ipynb #4d3227d5
 WORD = re.compile(r"\w+")
@@ -197,7 +202,7 @@ def dedup(docs: list[str], threshold: float = 0.8, progress: bool = False) -> tu
 def training_corpus(settings: Settings | None = None, progress: bool = False) -> dict[int, dict[str, list[str]]]:
     "Deduplicated offline documents per phase and source, cached in the cache dir (atomic write)."
     s = settings or load_settings()
-    key = hashlib.sha1(f"v1|{sys.version}|{s.data_dir}|{(Path(s.data_dir) / 'gsm8k').is_dir()}".encode()).hexdigest()[:10]
+    key = hashlib.sha1(f"v2|{TEXTBOOK_PAGES}|{s.seed}|{sys.version}|{s.data_dir}|{(Path(s.data_dir) / 'gsm8k').is_dir()}".encode()).hexdigest()[:10]
     path = Path(s.cache_dir) / f"offline_corpus-{key}.json"
     if path.is_file(): return {int(k): v for k, v in json.loads(path.read_text()).items()}
     sources = {k: dedup(v, progress=progress)[0] for k, v in offline_sources(s).items()}

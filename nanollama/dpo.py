@@ -6,14 +6,15 @@ Docs: https://nanollama.github.io/nanollama/dpo.html.md"""
 
 # %% ../nbs/12_dpo.ipynb #079389ee
 from __future__ import annotations
-import copy, json, random
+import copy, json, random, re
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from .packing import IGNORE
 
 # %% auto #0
-__all__ = ['dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair', 'dpo_train']
+__all__ = ['PAIR_KINDS', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair',
+           'dpo_train']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
 def dpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_chosen: torch.Tensor, ref_rejected: torch.Tensor,
@@ -30,26 +31,44 @@ def sequence_logprobs(model, input_ids: torch.Tensor, labels: torch.Tensor) -> t
     return (lp * (labels != IGNORE)).sum(-1)
 
 # %% ../nbs/12_dpo.ipynb #b8370ab6
+PAIR_KINDS = ("wrong answer", "malformed tool call", "skipped thought", "wrong operation", "miscopied number")
+
+def _corrupt_code(code: str, kind: str, rng: random.Random) -> str:
+    "The same tool call with one operator swapped ('wrong operation') or one digit of one operand changed."
+    if kind == "wrong operation":
+        m = rng.choice(list(re.finditer(r"//|[-+*]", code)))
+        return code[:m.start()] + rng.choice([o for o in ("+", "-", "*", "//") if o != m.group()]) + code[m.end():]
+    m = rng.choice(list(re.finditer(r"\d+", code)))
+    digits = list(m.group()); k = rng.randrange(len(digits))
+    digits[k] = rng.choice([d for d in "0123456789" if d != digits[k] and (k or d != "0")])
+    return code[:m.start()] + "".join(digits) + code[m.end():]
+
 def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
-    "n pairs {prompt: messages, chosen: messages, rejected: messages, kind} from verified arithmetic tool conversations."
-    from nanollama.sft import arithmetic_tool_examples, assistant_content, TOOL_CALL
+    """n pairs {prompt, chosen, rejected, kind} from verified arithmetic tool conversations (chapter 04b problems, never
+    the evaluation numbers). The rejected side is one of the agent's real failure modes: a wrong final answer, a malformed
+    call, no thought, the wrong operation in the code, or a miscopied operand."""
+    from nanollama.sft import arithmetic_tool_examples, assistant_content, tool_call_text, TOOL_CALL
+    from nanollama.arithmetic import eval_numbers
     from nanollama.agent import run_python
     rng = random.Random(seed)
     pairs = []
-    for ex in arithmetic_tool_examples(n, rng, run or run_python):
+    for ex in arithmetic_tool_examples(n, rng, run or run_python, exclude=eval_numbers()):
         prompt, completion = ex[:2], ex[2:]
         right = completion[-1]["content"].rsplit("The answer is ", 1)[1].rstrip(".")
         wrong = str(int(right) + rng.choice([-1, 1]) * rng.randrange(1, 50))
-        kind = rng.choice(["wrong answer", "malformed tool call", "skipped thought"])
+        thought, call = completion[0]["content"].split(TOOL_CALL)
+        code = json.loads(call)["arguments"]["code"]
+        kind, chosen = rng.choice(PAIR_KINDS), completion
         if kind == "wrong answer":
             rejected = completion[:-1] + [{"role": "assistant", "content": assistant_content(f"The tool printed {right}.", answer=f"The answer is {wrong}.")}]
         elif kind == "malformed tool call":
-            thought = completion[0]["content"].split(TOOL_CALL)[0]
-            code = json.loads(completion[0]["content"].split(TOOL_CALL)[1])["arguments"]["code"]
             rejected = [{"role": "assistant", "content": f"{thought}{TOOL_CALL}{{python: {code}"}]
-        else:
+        elif kind == "skipped thought":
             rejected = [{"role": "assistant", "content": f"The answer is {wrong}."}]
-        pairs.append({"prompt": prompt, "chosen": completion, "rejected": rejected, "kind": kind})
+        else:                                          # the same turn, one operator or one digit changed
+            chosen = completion[:1]
+            rejected = [{"role": "assistant", "content": f"{thought}{TOOL_CALL}{tool_call_text(_corrupt_code(code, kind, rng))}"}]
+        pairs.append({"prompt": prompt, "chosen": chosen, "rejected": rejected, "kind": kind})
     return pairs
 
 def hub_preference_pairs(n: int) -> list[dict]:

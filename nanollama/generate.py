@@ -12,7 +12,7 @@ from .attention import KVCache
 from .model import NanoLlama
 
 # %% auto #0
-__all__ = ['apply_repetition_penalty', 'sample_next', 'generate', 'JsonConstraint', 'Chat']
+__all__ = ['apply_repetition_penalty', 'sample_next', 'generate', 'JsonConstraint', 'Chat', 'generate_batch']
 
 # %% ../nbs/10_generation.ipynb #764f5cf9
 def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -142,3 +142,43 @@ class Chat:
         reply = self.tok.decode([t for t in out if t not in self.stop_ids], skip_special_tokens=True)
         self.messages.append({"role": "assistant", "content": reply})
         return reply
+
+# %% ../nbs/10_generation.ipynb #70122ff3
+@torch.no_grad()
+def generate_batch(model: NanoLlama, prompts: list[list[int]], max_new_tokens: int = 256, temperature: float = 0.0,
+                   seed: int | None = None, stop_ids: Iterable[int] = (), constraints: list | None = None,
+                   constrain_after: int | None = None, banned_ids: Iterable[int] = ()) -> list[list[int]]:
+    """New token ids for every prompt, decoded together (left padding, one KV cache). Greedy results equal `generate`
+    on each prompt alone. `constraints`: one JsonConstraint (or None) per prompt, active after `constrain_after`."""
+    if not prompts or not all(prompts): raise ValueError("generate_batch needs at least one prompt, and no empty prompt")
+    device, B = model.embed_tokens.weight.device, len(prompts)
+    L = max(len(p) for p in prompts)
+    steps = min(max_new_tokens, model.cfg.max_seq_len - L)
+    if steps < 1: raise ValueError(f"the longest prompt ({L} tokens) leaves no room in the context ({model.cfg.max_seq_len})")
+    cache = KVCache(model.cfg, B, L + steps, device, model.embed_tokens.weight.dtype)
+    pad = torch.tensor([L - len(p) for p in prompts], device=device)                # (B,) left padding per row
+    cache.key_valid = torch.arange(L + steps, device=device)[None] >= pad[:, None]  # (B, L + steps)
+    x = torch.tensor([[0] * (L - len(p)) + list(p) for p in prompts], device=device)  # (B, L)
+    pos = (torch.arange(L, device=device)[None] - pad[:, None]).clamp(min=0)       # (B, L) positions within each prompt
+    gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+    constraints = constraints or [None] * B
+    active = [c is not None and constrain_after is None for c in constraints]
+    for c, a in zip(constraints, active):
+        if a: c.reset()
+    banned, stop = torch.tensor(list(banned_ids), dtype=torch.long, device=device), set(stop_ids)
+    out, done = [[] for _ in range(B)], [False] * B
+    for _ in range(steps):
+        logits = model(x, positions=pos, cache=cache)[:, -1].float()                 # (B, V)
+        if banned.numel(): logits[:, banned] = float("-inf")
+        for b in range(B):
+            if active[b] and not done[b]: logits[b:b + 1] = constraints[b].mask(logits[b:b + 1])
+        nxt = sample_next(logits, temperature, generator=gen)                        # (B,)
+        for b, t in enumerate(nxt.tolist()):
+            if done[b]: continue
+            out[b].append(t)
+            if active[b]: constraints[b].advance(t)
+            elif constraints[b] is not None and t == constrain_after: active[b] = True; constraints[b].reset()
+            done[b] = t in stop
+        if all(done): break
+        x, pos = nxt[:, None], pos[:, -1:] + 1
+    return out

@@ -6,14 +6,14 @@ Docs: https://nanollama.github.io/nanollama/speedrun.html.md"""
 
 # %% ../nbs/17_speedrun.ipynb #688dcdf3
 from __future__ import annotations
-import json, random, shutil, time
+import json, random, re, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 from .config import atomic_write
 
 # %% auto #0
-__all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'HELD_OUT_SEED', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval',
+__all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval', 'reference_eval',
            'Speedrun', 'write_report']
 
 # %% ../nbs/17_speedrun.ipynb #5bfd251e
@@ -21,20 +21,22 @@ __all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'HELD_OUT_SEED', 'MMLU_SUBSET'
 class SpeedrunConfig:
     "Scale of every stage of a speedrun."
     preset: str = "nanollama-tiny"
-    pretrain_steps: int = 120
-    tokens_per_step: int = 4096
-    sft_steps: int = 160
-    sft_examples: int = 1200
-    sft_seq_len: int = 384
+    pretrain_steps: int = 240
+    tokens_per_step: int = 4096     # small steps: more updates per token, what copying needs at this scale
+    sft_steps: int = 500
+    sft_batch: int = 8              # conversations are packed: 8 rows of sft_seq_len tokens per step
+    sft_examples: int = 16000
+    sft_seq_len: int = 256
     dpo_steps: int = 30
     dpo_pairs: int = 128
     eval_limit: int = 20            # lm-eval MMLU questions per subject (4 subjects)
-    gsm8k_limit: int = 8            # lm-eval GSM8K problems (~3 s each: 256 generated tokens after a 5-shot prompt)
-    agent_problems: int = 25        # held-out arithmetic problems per split
+    gsm8k_limit: int = 4            # lm-eval GSM8K problems (~3 s each: 256 generated tokens after a 5-shot prompt)
+    agent_problems: int = 100       # held-out arithmetic problems per split (chapter 04b)
+    compile: bool = True            # torch.compile the blocks (BF16 autocast is on either way); False: eager
     seed: int = 1337
 
-SMOKE = SpeedrunConfig(pretrain_steps=4, tokens_per_step=2048, sft_steps=4, sft_examples=60, dpo_steps=2, dpo_pairs=8,
-                       eval_limit=2, gsm8k_limit=2, agent_problems=3)
+SMOKE = SpeedrunConfig(pretrain_steps=4, tokens_per_step=2048, sft_steps=4, sft_batch=4, sft_examples=60, dpo_steps=2,
+                       dpo_pairs=8, eval_limit=2, gsm8k_limit=2, agent_problems=3, compile=False)
 STAGES = ("data", "pretrain", "sft", "dpo", "eval", "export", "report")
 STAGE_ESTIMATE_S = {"data": 45, "pretrain": 270, "sft": 255, "dpo": 75, "eval": 235, "export": 5, "report": 2}   # measured, idle 2-core CPU
 
@@ -60,32 +62,55 @@ def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
     return "\n".join(lines)
 
 # %% ../nbs/17_speedrun.ipynb #cda16c13
-HELD_OUT_SEED = 20_261_122
+def _code_shape(code: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    "The numbers and operators of a tool call's code: print(7 * 24 - 15) -> ((7, 24, 15), ('*', '-'))."
+    body = re.sub(r"(?<=\d),(?=\d{3})", "", code)
+    return tuple(int(x) for x in re.findall(r"\d+", body)), tuple("/" if o == "//" else o for o in re.findall(r"//|[-+*/]", body))
 
-def _held_out_problems(n: int) -> dict[str, list[tuple[str, int]]]:
-    from nanollama.sft import arithmetic_problem, TRAIN_TEMPLATES, HELDOUT_TEMPLATES
-    out = {}
-    for split, templates in (("seen wordings", TRAIN_TEMPLATES), ("unseen wordings", HELDOUT_TEMPLATES)):
-        rng = random.Random(HELD_OUT_SEED)
-        out[split] = [(q, eval(expr)) for q, expr in (arithmetic_problem(rng, templates) for _ in range(n))]
-    return out
-
-def agent_eval(model_dir, problems: list[tuple[str, int]], use_tools: bool = True, constrained: bool = True) -> dict:
-    "Final-answer accuracy, tool-call parse rate and process score of the agent on (question, answer) problems."
-    from nanollama.pretrained import load_model_and_tokenizer
+def agent_eval(model, tok, problems: list, use_tools: bool = True, constrained: bool = True) -> dict:
+    """The agent on `problems` (chapter 04b `Problem`s), all decoded as one batch: final-answer accuracy, tool calls that
+    parse, how often the first call picks the right operation(s) and copies the operands exactly, and the process score."""
     from nanollama.agent import Agent
     from nanollama.evaluate import check_transcript, process_report
-    model, tok = load_model_and_tokenizer(model_dir)
     agent = Agent(model, tok, max_steps=3, max_new_tokens=96, use_tools=use_tools, constrained=constrained)
-    checked, calls, parsed, samples = [], 0, 0, []
-    for q, ans in problems:
-        tr = agent.run(q)
-        calls += sum(s.raw_tool_call is not None for s in tr.steps); parsed += sum(s.tool_call is not None for s in tr.steps)
-        checked.append(check_transcript(tr.messages, reference=str(ans)))
-        if len(samples) < 2: samples.append(tr.to_dict())
-    rep = process_report(checked)
-    return {"accuracy": rep["answer_accuracy"], "process_accuracy": rep["process_accuracy"], "step_accuracy": rep["step_accuracy"],
-            "tool_calls": calls, "parse_rate": parsed / calls if calls else None, "samples": samples}
+    trs = agent.run_batch([p.question for p in problems])
+    calls = sum(s.raw_tool_call is not None for tr in trs for s in tr.steps)
+    parsed = sum(s.tool_call is not None for tr in trs for s in tr.steps)
+    first = [(p, next((s.tool_call["arguments"]["code"] for s in tr.steps if s.tool_call), None)) for p, tr in zip(problems, trs)]
+    shapes = [(p, _code_shape(code)) for p, code in first if code is not None]
+    rep = process_report([check_transcript(tr.messages, reference=str(p.answer)) for p, tr in zip(problems, trs)])
+    wrong = [{"question": p.question, "final": tr.final_answer, "error": tr.error, "steps": [s.to_dict() for s in tr.steps]}
+             for p, tr in zip(problems, trs) if not check_transcript(tr.messages, reference=str(p.answer))["final_correct"]]
+    return {"n": len(problems), "accuracy": rep["answer_accuracy"], "process_accuracy": rep["process_accuracy"],
+            "step_accuracy": rep["step_accuracy"], "tool_calls": calls, "parse_rate": parsed / calls if calls else None,
+            "right_operation": sum(ops == p.ops for p, (_, ops) in shapes) / len(shapes) if shapes else None,
+            "operands_copied": sum(nums == p.numbers for p, (nums, _) in shapes) / len(shapes) if shapes else None,
+            "samples": [tr.to_dict() for tr in trs[:2]], "wrong_samples": wrong[:3]}
+
+def reference_eval(problems: dict, settings=None) -> dict:
+    """SmolLM2-135M-Instruct, a real pretrained model 13x larger, answering the same problems without a tool (greedy,
+    batched); cached in the cache dir, since it depends only on the problems."""
+    import hashlib
+    from nanollama.config import load_settings
+    from nanollama.evaluate import extract_answer
+    from nanollama.generate import generate_batch
+    from nanollama.pretrained import load_model_and_tokenizer
+    s = settings or load_settings()
+    key = hashlib.sha256(json.dumps({k: [p.question for p in v] for k, v in problems.items()}).encode()).hexdigest()[:16]
+    path = Path(s.cache_dir) / "reference" / f"smollm2-135m-instruct-{key}.json"
+    if path.is_file(): return json.loads(path.read_text())
+    model, tok = load_model_and_tokenizer("smollm2")
+    end = [tok.convert_tokens_to_ids("<|im_end|>"), tok.eos_token_id]
+    out = {}
+    for split, ps in problems.items():
+        prompts = [tok.apply_chat_template([{"role": "user", "content": p.question + " Answer with the number only."}],
+                                           add_generation_prompt=True, return_dict=False) for p in ps]
+        replies = [tok.decode(o, skip_special_tokens=True) for o in generate_batch(model, prompts, 24, stop_ids=end)]
+        right = [extract_answer(r.replace(",", "")) == p.answer for r, p in zip(replies, ps)]
+        out[split] = {"n": len(ps), "accuracy": sum(right) / len(ps), "samples": [[p.question, r] for p, r in zip(ps[:2], replies)]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda f: f.write_text(json.dumps(out, indent=1)))
+    return out
 
 MMLU_SUBSET = ("mmlu_elementary_mathematics", "mmlu_high_school_mathematics", "mmlu_high_school_computer_science",
                "mmlu_college_computer_science")
@@ -146,6 +171,8 @@ class Speedrun:
         from nanollama.decontam import build_index, filter_docs
         from nanollama.distributed import build_tokenizer
         from nanollama.sft import build_sft_mixture
+        from nanollama.arithmetic import check_disjoint
+        check_disjoint()                                    # held-out wordings share nothing with training wordings
         d = self.out / "data"; d.mkdir(exist_ok=True)
         corpus = training_corpus(progress=self.progress)
         index = build_index(("gsm8k", "mmlu"))
@@ -171,7 +198,7 @@ class Speedrun:
         corpus = {int(k): v for k, v in json.loads((self.out / "data" / "corpus.json").read_text()).items()}
         hist = run_pretrain(self.cfg.preset, self.out / "base", steps=self.cfg.pretrain_steps, seed=self.cfg.seed,
                             resume=find_checkpoint(self.out / "base") is not None, tokens_per_step=self.cfg.tokens_per_step,
-                            corpus=corpus, progress=self.progress)
+                            corpus=corpus, progress=self.progress, compile=self.cfg.compile)
         ms = [json.loads(l) for l in (self.out / "base" / "metrics.jsonl").read_text().splitlines()]
         return {"steps": ms[-1]["step"], "tokens": ms[-1]["tokens"], "first_loss": ms[0]["loss"], "final_loss": ms[-1]["loss"],
                 "mean_tokens_per_s": sum(m["tokens_per_s"] for m in ms) / len(ms)}
@@ -179,14 +206,21 @@ class Speedrun:
     def stage_sft(self) -> dict:
         from transformers import AutoTokenizer
         from nanollama.model import NanoLlama
-        from nanollama.sft import finetune
+        from nanollama.sft import finetune, tool_conversation
+        from nanollama.arithmetic import heldout_problems
         shutil.rmtree(self.out / "sft", ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "base"))
         model = NanoLlama.from_pretrained(self.out / "base")
         examples = json.loads((self.out / "data" / "sft.json").read_text())
-        hist = finetune(model, tok, examples, self.out / "sft", steps=self.cfg.sft_steps, seq_len=self.cfg.sft_seq_len,
-                        seed=self.cfg.seed, progress=self.progress)
-        return {"steps": len(hist), "first_loss": hist[0]["loss"], "final_loss": hist[-1]["loss"]}
+        held = heldout_problems(32)                          # teacher-forced copy accuracy on evaluation problems
+        watch = [tool_conversation(p.question, p.thought, p.code, str(p.answer)) for s in ("seen wordings", "unseen wordings") for p in held[s]]
+        hist = finetune(model, tok, examples, self.out / "sft", steps=self.cfg.sft_steps, batch_size=self.cfg.sft_batch,
+                        seq_len=self.cfg.sft_seq_len, seed=self.cfg.seed, progress=self.progress, compile=self.cfg.compile,
+                        eval_examples=watch, eval_every=max(1, self.cfg.sft_steps // 10))
+        acc = [h["digit_acc"] for h in hist if "digit_acc" in h]
+        return {"steps": len(hist), "first_loss": hist[0]["loss"], "final_loss": hist[-1]["loss"],
+                "tokens": self.cfg.sft_steps * self.cfg.sft_batch * self.cfg.sft_seq_len,
+                "digit_acc_start": hist[0].get("digit_acc_start"), "digit_acc_end": acc[-1] if acc else None}
 
     def stage_dpo(self) -> dict:
         from transformers import AutoTokenizer
@@ -204,16 +238,21 @@ class Speedrun:
                 "accuracy_start": mean(hist[:k], "accuracy"), "accuracy_end": mean(hist[-k:], "accuracy")}
 
     def stage_eval(self) -> dict:
-        problems = _held_out_problems(self.cfg.agent_problems)
+        "lm-eval for base/SFT/DPO; the agent on every split with and without its tool; SmolLM2 as a reference."
+        from nanollama.arithmetic import heldout_problems
+        from nanollama.pretrained import load_model_and_tokenizer
+        problems = heldout_problems(self.cfg.agent_problems)
         out = {}
         for stage in ("base", "sft", "dpo"):
             r = {"lm_eval": _lm_eval_scores(self.out / stage, self.cfg.eval_limit, self.cfg.gsm8k_limit, self.out / "eval")}
             if stage != "base":
+                model, tok = load_model_and_tokenizer(self.out / stage)
                 for split, probs in problems.items():
-                    r[f"agent ({split})"] = agent_eval(self.out / stage, probs)
-                r["agent without tool (seen wordings)"] = agent_eval(self.out / stage, problems["seen wordings"], use_tools=False)
-                r["agent unconstrained (seen wordings)"] = agent_eval(self.out / stage, problems["seen wordings"], constrained=False)
+                    r[f"agent ({split})"] = agent_eval(model, tok, probs)
+                    r[f"no tool ({split})"] = agent_eval(model, tok, probs, use_tools=False)
+                r["agent unconstrained (seen wordings)"] = agent_eval(model, tok, problems["seen wordings"], constrained=False)
             out[stage] = r
+        out["reference"] = reference_eval(problems)
         return out
 
     def stage_export(self) -> dict:
@@ -248,8 +287,10 @@ def write_report(out, results: dict) -> Path:
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from nanollama.train import plot_metrics
+    from nanollama.sft import plot_sft
     out = Path(out)
     fig = plot_metrics(out / "base" / "metrics.jsonl"); fig.savefig(out / "pretrain_curves.png", dpi=90, bbox_inches="tight"); plt.close(fig)
+    fig = plot_sft(out / "sft" / "metrics.jsonl"); fig.savefig(out / "sft_curves.png", dpi=90, bbox_inches="tight"); plt.close(fig)
     cfg = json.loads((out / "speedrun.json").read_text())
     d, p, e, x = results.get("data", {}), results.get("pretrain", {}), results.get("eval", {}), results.get("export", {})
     L = ["# NanoLlama speedrun report", "", "## Configuration", "", "| setting | value |", "|---|---|"]
@@ -261,21 +302,34 @@ def write_report(out, results: dict) -> Path:
           "## Pre-training", "", f"{p.get('steps')} steps, {p.get('tokens', 0):,} tokens, loss {p.get('first_loss', 0):.2f} → "
           f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each window "
           "(documents are concatenated with end-of-text separators; chapter 06).", "", "![loss and LR](pretrain_curves.png)", "",
-          "## Results per stage", "", "| model | MMLU (4 STEM subjects) | GSM8K | agent, seen wordings | agent, unseen wordings | no tool (seen) | tool calls parsed (constrained / unconstrained) | process accuracy |",
-          "|---|---|---|---|---|---|---|---|"]
+          "## Supervised fine-tuning", "", f"{results.get('sft', {}).get('steps')} steps, {results.get('sft', {}).get('tokens', 0):,} tokens "
+          f"(packed conversations, loss on assistant tokens only). Teacher-forced accuracy on the digits the assistant writes "
+          f"(operands copied into thought and code, results read back) on held-out problems: {_pct(results.get('sft', {}).get('digit_acc_start'))} → "
+          f"{_pct(results.get('sft', {}).get('digit_acc_end'))}.", "", "![SFT loss and copy accuracy](sft_curves.png)", "",
+          "## Results", "", "Agent accuracy: greedy, final answer equal to the computed answer, "
+          f"{cfg.get('agent_problems')} problems per split whose numbers never occur in training (chapter 04b). *Seen*: training "
+          "wordings; *unseen*: sentence shapes, verbs and question forms that fine-tuning never shows; *two-step*: two operations. "
+          "Without the tool the `<|tool_call|>` token is banned, so the model must do the arithmetic itself.", "",
+          "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | tool calls parsed (constrained / unconstrained) | right operation | operands copied | MMLU (4 STEM) | GSM8K |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    splits = ("seen wordings", "unseen wordings", "two-step")
     for stage in ("base", "sft", "dpo"):
         r = e.get(stage, {})
-        lm = r.get("lm_eval", {})
-        a, u = r.get("agent (seen wordings)", {}), r.get("agent (unseen wordings)", {})
-        n, uc = r.get("agent without tool (seen wordings)", {}), r.get("agent unconstrained (seen wordings)", {})
-        L.append(f"| {stage} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} | {_pct(a.get('accuracy'))} | {_pct(u.get('accuracy'))} | "
-                 f"{_pct(n.get('accuracy'))} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | {_pct(a.get('process_accuracy'))} |")
+        lm, a, uc = r.get("lm_eval", {}), r.get("agent (seen wordings)", {}), r.get("agent unconstrained (seen wordings)", {})
+        tool = " | ".join(_pct(r.get(f"agent ({s})", {}).get("accuracy")) for s in splits)
+        bare = " | ".join(_pct(r.get(f"no tool ({s})", {}).get("accuracy")) for s in splits)
+        L.append(f"| {stage} | {tool} | {bare} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | "
+                 f"{_pct(a.get('right_operation'))} | {_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} |")
+    ref = e.get("reference", {})
+    if ref:
+        L.append("| SmolLM2-135M-Instruct (13× larger, pretrained on 2T tokens; no tool) | – | – | – | "
+                 + " | ".join(_pct(ref.get(s, {}).get("accuracy")) for s in splits) + " | – | – | – | – | – |")
     L += ["", "## GGUF export, checked in llama.cpp", "", "| type | file | max |Δ logit| vs PyTorch | top-1 agreement |", "|---|---|---|---|"]
     L += [f"| {q} | {v['file_mib']:.1f} MiB | {v['max_abs_logit_diff']:.3g} | {_pct(v['top1_agreement'])} |" for q, v in x.items() if isinstance(v, dict)]
     L += ["", "## Wall time per stage", "", "| stage | seconds |", "|---|---|"]
     L += [f"| {s} | {results[s].get('wall_s', '–')} |" for s in STAGES if s in results]
     L += ["", "## Sample agent transcripts (DPO model)", ""]
-    for split in ("seen wordings", "unseen wordings"):
+    for split in ("seen wordings", "unseen wordings", "two-step"):
         for t in e.get("dpo", {}).get(f"agent ({split})", {}).get("samples", [])[:1]:
             L += [f"**{split}** — {t['question']}", "", "```"]
             for s in t["steps"]:

@@ -14,11 +14,10 @@ from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
 from .packing import IGNORE
 
 # %% auto #0
-__all__ = ['TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA', 'NAMES', 'ITEMS', 'TRAIN_TEMPLATES', 'HELDOUT_TEMPLATES', 'OP_WORDS',
-           'GSM_ANNOTATION', 'SMALL_TALK', 'tool_call_text', 'assistant_content', 'AssistantTurn', 'parse_assistant',
-           'arithmetic_problem', 'tool_conversation', 'arithmetic_tool_examples', 'gsm8k_final', 'gsm8k_cot_example',
-           'gsm8k_tool_example', 'chat_examples', 'validate_example', 'build_sft_mixture', 'tokenize_example',
-           'sft_batches', 'finetune']
+__all__ = ['TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA', 'GSM_ANNOTATION', 'SMALL_TALK', 'tool_call_text', 'assistant_content',
+           'AssistantTurn', 'parse_assistant', 'tool_conversation', 'arithmetic_tool_examples', 'comparison_example',
+           'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples', 'validate_example',
+           'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'finetune', 'plot_sft']
 
 # %% ../nbs/09_sft.ipynb #b7fc6729
 TOOL_NAME = "python"
@@ -66,63 +65,26 @@ def parse_assistant(text: str) -> AssistantTurn:
     return t
 
 # %% ../nbs/09_sft.ipynb #d504d0ae
-NAMES = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kira", "Liam", "Mei", "Noah", "Olga", "Pavel"]
-ITEMS = ["apples", "books", "coins", "marbles", "stickers", "pencils", "stamps", "shells", "cards", "beads"]
-TRAIN_TEMPLATES = {
-    "+": ["{n} has {a} {i} and gets {b} more. How many {i} does {n} have now?",
-          "A shop sold {a} {i} on Monday and {b} on Tuesday. How many {i} were sold in total?",
-          "What is {a} plus {b}?", "Add {a} and {b}.", "{n} collected {a} {i}, then found {b} more. How many in all?",
-          "There are {a} {i} in one box and {b} in another. How many {i} are there altogether?",
-          "Compute the sum of {a} and {b}.", "{n} walked {a} meters and then {b} meters. How far did {n} walk?"],
-    "-": ["{n} had {a} {i} and gave away {b}. How many {i} are left?", "What is {a} minus {b}?",
-          "Subtract {b} from {a}.", "A library had {a} {i}. {b} were lent out. How many remain?",
-          "{n} saved {a} dollars and spent {b}. How much money is left?", "How much greater is {a} than {b}?",
-          "A tank holds {a} liters. {b} liters leak out. How many liters are left?", "Take {b} away from {a}."],
-    "*": ["{n} buys {a} packs with {b} {i} each. How many {i} is that?", "What is {a} times {b}?",
-          "Multiply {a} by {b}.", "A hall has {a} rows of {b} seats. How many seats are there?",
-          "Each box holds {b} {i}. How many {i} fit in {a} boxes?", "What is the product of {a} and {b}?",
-          "{n} earns {b} dollars a day for {a} days. How much does {n} earn?", "Compute {a} multiplied by {b}."],
-    "/": ["{n} shares {a} {i} equally among {b} friends. How many does each friend get?", "What is {a} divided by {b}?",
-          "Divide {a} by {b}.", "{a} {i} are packed {b} to a box. How many boxes are filled?",
-          "A rope of {a} cm is cut into {b} equal pieces. How long is each piece?", "How many times does {b} go into {a}?",
-          "{a} students form teams of {b}. How many teams are there?", "Split {a} into {b} equal parts. How big is each part?"],
-}
-HELDOUT_TEMPLATES = {
-    "+": ["If {n} owns {a} {i} and receives another {b}, what is the new total?", "Find the total of {a} and {b}."],
-    "-": ["After using {b} of {a} {i}, how many does {n} still have?", "Find the difference between {a} and {b}."],
-    "*": ["{a} crates each contain {b} {i}. Find the total number of {i}.", "Find {a} groups of {b}."],
-    "/": ["If {a} {i} go into bags of {b}, how many bags does {n} need?", "Find the quotient of {a} and {b}."],
-}
-OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+from .arithmetic import training_problems, eval_numbers, verify_with_tool, comparison_problem
 
-def arithmetic_problem(rng: random.Random, templates: dict = TRAIN_TEMPLATES) -> tuple[str, str]:
-    "(question, python expression) with 2-4 digit operands and an integer answer."
-    op = rng.choice("+-*/")
-    a, b = rng.randrange(10, 10_000), rng.randrange(10, 1000 if op in "*/" else 10_000)
-    if op == "-" and b > a: a, b = b, a
-    if op == "/": a = b * rng.randrange(2, 100)
-    q = rng.choice(templates[op]).format(a=a, b=b, n=rng.choice(NAMES), i=rng.choice(ITEMS))
-    return q, f"{a} {'//' if op == '/' else op} {b}"
-
-def tool_conversation(question: str, thought: str, code: str, run, final_thought: str = "The tool printed {out}.") -> list[dict] | None:
-    "user → assistant(thought, tool call) → tool(output) → assistant(thought, answer); None if the tool fails."
-    res = run(code)
-    if res.error or not res.stdout.strip(): return None
-    out = res.stdout.strip()
-    answer = out.splitlines()[-1]
+def tool_conversation(question: str, thought: str, code: str, output: str, final_thought: str = "The tool printed {out}.") -> list[dict]:
+    "user → assistant(thought, tool call) → tool(output) → assistant(thought, answer: the last line the tool printed)."
+    answer = output.strip().splitlines()[-1]
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question},
             {"role": "assistant", "content": assistant_content(thought, code=code)},
-            {"role": "tool", "content": out},
+            {"role": "tool", "content": output.strip()},
             {"role": "assistant", "content": assistant_content(final_thought.format(out=answer), answer=f"The answer is {answer}.")}]
 
-def arithmetic_tool_examples(n: int, rng: random.Random, run, templates: dict = TRAIN_TEMPLATES) -> list[list[dict]]:
-    out = []
-    while len(out) < n:
-        q, expr = arithmetic_problem(rng, templates)
-        a, op, b = expr.split()
-        ex = tool_conversation(q, f"I need to {OP_WORDS['/' if op == '//' else op]} {a} and {b}. I will use Python.", f"print({expr})", run)
-        if ex: out.append(ex)
-    return out
+def arithmetic_tool_examples(n: int, rng: random.Random, run, exclude: set = frozenset(), two_step: float = 0.25) -> list[list[dict]]:
+    "Up to n tool-use conversations on training-wording problems; every answer checked by the tool, one call per batch."
+    probs = training_problems(n, rng, exclude, two_step)
+    return [tool_conversation(p.question, p.thought, p.code, out) for p, out in zip(probs, verify_with_tool(probs, run)) if out]
+
+def comparison_example(rng: random.Random) -> list[dict]:
+    "Chain of thought without a tool: which of two numbers is larger (chapter 04b)."
+    q, thought, answer = comparison_problem(rng)
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": q},
+            {"role": "assistant", "content": assistant_content(thought, answer=answer)}]
 
 # %% ../nbs/09_sft.ipynb #1e1a8dd9
 GSM_ANNOTATION = re.compile(r"<<([^=<>]+)=([^<>]+)>>")
@@ -149,7 +111,7 @@ def gsm8k_tool_example(row: dict, run) -> list[dict] | None:
     final = gsm8k_final(row["answer"])
     if len(outs) != len(calls) or not all(same(o, r) for o, (_, r) in zip(outs, calls)) or not same(outs[-1], final): return None
     thought = GSM_ANNOTATION.sub("", row["answer"].split("####")[0]).strip().split("\n")[0] + " I will compute the steps with Python."
-    return tool_conversation(row["question"], thought, code, run, final_thought="The last value the tool printed is {out}.")
+    return tool_conversation(row["question"], thought, code, res.stdout, final_thought="The last value the tool printed is {out}.")
 
 # %% ../nbs/09_sft.ipynb #440d58e4
 SMALL_TALK = [("Hi!", "Hello! How can I help you today?"), ("Hello", "Hi there! What would you like to know?"),
@@ -160,7 +122,8 @@ SMALL_TALK = [("Hi!", "Hello! How can I help you today?"), ("Hello", "Hi there! 
               ("Are you a human?", "No, I am a language model."), ("Bye", "Goodbye!")]
 
 def chat_examples(n: int, rng: random.Random, docs: list[str], plays: list[str]) -> list[list[dict]]:
-    "Offline chat: small talk, questions about Python answered from its reference docs, lines from Shakespeare."
+    """Offline chat: small talk, questions about Python answered from its reference docs, lines from Shakespeare, and
+    requests to repeat, quote back or reorder what the user wrote (copying from the context: the skill tool calls need)."""
     out = []
     topics = [(d.split("\n", 1)[0].strip(), d) for d in docs if len(d.split("\n", 1)[0]) < 60]
     lines = [(p.split("\n", 1)[0].strip().title(), [l.strip() for l in p.splitlines() if 40 < len(l.strip()) < 90 and not l.startswith("[")]) for p in plays]
@@ -175,10 +138,17 @@ def chat_examples(n: int, rng: random.Random, docs: list[str], plays: list[str])
             a = body[:300].rsplit(". ", 1)[0] + "." if ". " in body[:300] else body[:300]
             u = rng.choice(["Explain {t} in Python.", "What is {t} in Python?", "Tell me about {t}.", "How does {t} work in Python?"]).format(t=title.lower())
             thought = f"The user asks about {title.lower()} in Python; I summarise the reference."
-        else:
+        elif kind < 0.8 or not lines:
             title, ls = rng.choice(lines)
             u = rng.choice(["Quote a line from {t}.", "Give me a line from {t}.", "What is a line from {t}?"]).format(t=title)
             a, thought = rng.choice(ls), f"I recall a line from {title}."
+        else:                                                  # echo: the answer is copied from the user's message
+            nums = [f"{rng.randrange(10, 100_000):,}" if rng.random() < 0.2 else str(rng.randrange(10, 100_000)) for _ in range(rng.randrange(2, 5))]
+            line = rng.choice(rng.choice(lines)[1]) if lines else " ".join(nums)
+            u, a = rng.choice([(f"Repeat after me: {line}", line), (f"Please write these numbers again: {', '.join(nums)}", ", ".join(nums)),
+                               (f"Which number comes last in {', '.join(nums)}?", nums[-1]), (f"Say this back to me: {line}", line),
+                               (f"Write the numbers {', '.join(nums)} in reverse order.", ", ".join(reversed(nums)))])
+            thought = "The answer is in the message; I copy it exactly."
         out.append([{"role": "user", "content": u}, {"role": "assistant", "content": assistant_content(thought, answer=a)}])
     return out
 
@@ -202,7 +172,9 @@ def validate_example(tok, messages: list[dict]) -> str | None:
     return None
 
 def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> tuple[list[list[dict]], dict]:
-    "(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use, validated when a tokenizer is given."
+    """(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use *counted in examples*, validated when a
+    tokenizer is given. CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
+    annotations, the rest word problems (chapter 04b) whose numbers never occur in the evaluation set."""
     from nanollama.config import load_settings
     from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
     from nanollama.agent import run_python
@@ -213,9 +185,12 @@ def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> t
     n_chat, n_math = n // 2, n // 4
     n_tool = n - n_chat - n_math
     chat = _hub_chat(n_chat) if s.data_source == "hub" else chat_examples(n_chat, rng, python_docs(), shakespeare_plays(s.cache_dir))
-    math_cot = [gsm8k_cot_example(r) for r in rows[:n_math]]
-    tool = [e for e in (gsm8k_tool_example(r, run_python) for r in rows[n_math:n_math + n_tool // 2]) if e]
-    tool += arithmetic_tool_examples(n_tool - len(tool), rng, run_python)
+    math_cot = [gsm8k_cot_example(r) for r in rows[:n_math // 2]]
+    math_cot += [comparison_example(rng) for _ in range(n_math - len(math_cot))]
+    tool = [e for e in (gsm8k_tool_example(r, run_python) for r in rows[n_math:n_math + n_tool // 8]) if e]
+    held_out = eval_numbers()
+    while len(tool) < n_tool:                                 # a problem whose check fails is dropped: top up
+        tool += arithmetic_tool_examples(n_tool - len(tool), rng, run_python, exclude=held_out)
     examples, stats = [], {"chat": len(chat), "cot_math": len(math_cot), "tool_use": len(tool), "rejected": {}}
     for ex in chat + math_cot + tool:
         why = validate_example(tokenizer, ex) if tokenizer is not None else None
@@ -267,10 +242,33 @@ def _stack(rows, seq_len, pad_id):
     return {k: torch.tensor(v) for k, v in out.items()}
 
 # %% ../nbs/09_sft.ipynb #c65f4792
+def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16) -> float:
+    """Teacher-forced accuracy on the digit tokens the assistant writes: the operands it copies into its thought and
+    code, and the result it reads back. The skill a tool-using agent must learn first; chapter 17 plots it."""
+    digits = torch.zeros(len(tok), dtype=torch.bool)
+    digits[[i for t, i in tok.get_vocab().items() if t.isdigit() and i < len(tok)]] = True
+    was_training, hits, total = model.training, 0, 0
+    model.eval()
+    tokenized = [tokenize_example(tok, ex) for ex in examples]
+    T = max(len(ids) for ids, _ in tokenized)                    # one shape for every batch: a compiled model compiles once
+    with torch.no_grad():
+        for s in range(0, len(tokenized), batch_size):
+            chunk = tokenized[s:s + batch_size]
+            chunk = chunk + [([tok.pad_token_id], [IGNORE])] * (batch_size - len(chunk))
+            x = torch.tensor([ids + [tok.pad_token_id] * (T - len(ids)) for ids, _ in chunk])          # (batch_size, T)
+            y = torch.tensor([lab + [IGNORE] * (T - len(lab)) for _, lab in chunk])                   # (batch_size, T)
+            keep = (y != IGNORE) & digits[y.clamp(min=0)]
+            pred = model(x).argmax(-1)                                                                 # (b, T)
+            hits += int((pred == y)[keep].sum()); total += int(keep.sum())
+    model.train(was_training)
+    return hits / max(1, total)
+
 def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, batch_size: int = 8, seq_len: int = 512,
              lr: float = 1e-3, warmup: int = 20, bf16: bool = True, seed: int = 0, assistant_only: bool = True,
-             progress: bool = True) -> list[dict]:
-    "Supervised fine-tuning on chat `examples`; writes metrics.jsonl and the model (an HF dir) to out_dir."
+             progress: bool = True, compile: bool = False, eval_examples: list[list[dict]] | None = None,
+             eval_every: int = 50) -> list[dict]:
+    """Supervised fine-tuning on chat `examples`; writes metrics.jsonl and the model (an HF dir) to out_dir.
+    With `eval_examples`, every `eval_every` steps (and before the first) logs their teacher-forced `digit_acc`."""
     from tqdm.auto import tqdm
     from nanollama.train import TrainConfig, make_optimizer, wsd_factor, chunked_loss
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
@@ -280,9 +278,13 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
     tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
     batches = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
+    if compile:
+        for layer in model.layers: layer.compile()
     history, model = [], model.train()
+    digit_acc = {0: digit_accuracy(model, tok, eval_examples)} if eval_examples else {}
+    bar = tqdm(range(steps), desc="sft", disable=not progress)
     with open(out_dir / "metrics.jsonl", "w") as log:
-        for step in tqdm(range(steps), desc="sft", disable=not progress):
+        for step in bar:
             b = next(batches)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 ce, z, n = model(b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], 4096))
@@ -291,6 +293,23 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
             lr_now = sched.get_last_lr()[0]
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
             history.append({"step": step + 1, "loss": ce.item() / n.item(), "lr": lr_now, "targets": n.item()})
+            if eval_examples and ((step + 1) % eval_every == 0 or step + 1 == steps):
+                history[-1]["digit_acc"] = digit_accuracy(model, tok, eval_examples)
+                bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", digit_acc=f"{history[-1]['digit_acc']:.2f}")
+            if step == 0 and digit_acc: history[-1]["digit_acc_start"] = digit_acc[0]
             log.write(json.dumps(history[-1]) + "\n")
     model.eval().save_pretrained(out_dir, tokenizer=tok)
     return history
+
+def plot_sft(path):
+    "SFT loss and (if logged) teacher-forced digit accuracy from a metrics.jsonl."
+    import matplotlib.pyplot as plt
+    ms = [json.loads(l) for l in Path(path).read_text().splitlines()]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3))
+    a1.plot([m["step"] for m in ms], [m["loss"] for m in ms], lw=1); a1.set(xlabel="step", ylabel="loss", title="SFT loss (assistant tokens)")
+    acc = [(0, ms[0]["digit_acc_start"])] if "digit_acc_start" in ms[0] else []
+    acc += [(m["step"], m["digit_acc"]) for m in ms if "digit_acc" in m]
+    if acc: a2.plot(*zip(*acc), "o-")
+    a2.set(xlabel="step", ylabel="accuracy", ylim=(0, 1), title="digits copied/read back (teacher-forced, held-out)")
+    plt.tight_layout()
+    return fig

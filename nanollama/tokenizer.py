@@ -12,8 +12,8 @@ from typing import Iterable
 
 # %% auto #0
 __all__ = ['LLAMA3_PATTERN', 'BOS', 'EOT', 'PAD', 'IM_START', 'IM_END', 'THOUGHT_START', 'THOUGHT_END', 'TOOL_CALL',
-           'SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'train_tokenizer', 'wrap_tokenizer', 'encode_plain', 'encode_bytes',
-           'decode_bytes', 'map_special_tokens', 'llama3_tokenizer']
+           'SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'NUMBER_CHUNKS', 'train_tokenizer', 'wrap_tokenizer', 'encode_plain',
+           'encode_bytes', 'decode_bytes', 'map_special_tokens', 'llama3_tokenizer']
 
 # %% ../nbs/04_tokenizer.ipynb #68d4b073
 LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
@@ -39,9 +39,15 @@ def _pre_tokenizer():
     return pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated"),
                                     pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int = 8192, min_frequency: int = 2):
-    "Train a byte-level BPE (special tokens first, then the 256 bytes, then merges) -> transformers tokenizer."
+NUMBER_CHUNKS = [f"{k:0{w}d}" for w in (1, 2, 3) for k in range(10 ** w)]   # "0".."9", "00".."99", "000".."999": 1,110
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 8192, min_frequency: int = 2, number_tokens: bool = True):
+    """Train a byte-level BPE (special tokens first, then the 256 bytes, then merges) -> transformers tokenizer.
+    `number_tokens`: every 1-3 digit chunk becomes one token, as in Llama-3 (needs vocab_size >= 1,374)."""
+    import itertools
     from tokenizers import Tokenizer, decoders, models, trainers, pre_tokenizers
+    if number_tokens:                            # seen 1,000 times each, every chunk's merges outrank ordinary text's
+        texts = itertools.chain(texts, [" ".join(NUMBER_CHUNKS)] * 1000)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer, tok.decoder = _pre_tokenizer(), decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS,

@@ -127,17 +127,23 @@ def test_model_html_is_shown_as_text_and_never_runs(browser, tok_and_tiny):
 
 @pytest.mark.skipif(not os.environ.get("NANOLLAMA_UPDATE_SCREENSHOT"), reason="set NANOLLAMA_UPDATE_SCREENSHOT=1 to rewrite docs/demo.png")
 def test_update_readme_screenshot(browser, tok_and_tiny, tmp_path):
-    "A 2-layer agent fine-tuned for ~2 minutes on tool-use conversations, generating for real."
+    """The speedrun's agent (NANOLLAMA_SCREENSHOT_MODEL, default runs/speedrun/final) answering the demo's example
+    question for real, greedy; without that model, a 2-layer agent fine-tuned for ~2 minutes."""
     import torch
     from nanollama.agent import run_python
     from nanollama.config import get_preset
     from nanollama.model import NanoLlama
+    from nanollama.pretrained import load_model_and_tokenizer
     from nanollama.sft import arithmetic_tool_examples, finetune
-    tok, _ = tok_and_tiny
-    torch.manual_seed(0)
-    model = NanoLlama(get_preset("nanollama-tiny", n_layers=2, vocab_size=len(tok), max_seq_len=512))
-    examples = arithmetic_tool_examples(150, random.Random(0), run_python)
-    finetune(model, tok, examples, tmp_path / "agent", steps=120, batch_size=8, seq_len=256, lr=2e-3, progress=False)
+    run_dir = Path(os.environ.get("NANOLLAMA_SCREENSHOT_MODEL", ROOT / "runs" / "speedrun" / "final"))
+    if (run_dir / "config.json").is_file():
+        model, tok = load_model_and_tokenizer(run_dir)
+    else:
+        tok, _ = tok_and_tiny
+        torch.manual_seed(0)
+        model = NanoLlama(get_preset("nanollama-tiny", n_layers=2, vocab_size=len(tok), max_seq_len=512))
+        examples = arithmetic_tool_examples(150, random.Random(0), run_python)
+        finetune(model, tok, examples, tmp_path / "agent", steps=120, batch_size=8, seq_len=256, lr=2e-3, progress=False)
     demo = serve(model=(model.eval(), tok))
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 860})
