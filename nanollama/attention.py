@@ -129,5 +129,5 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None: k, v = cache.update(self.layer_idx, k, v)                 # (B, Hkv, S, hd)
-        y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)                                                  # (B, H, T, hd)
+        y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)   # (B, H, T, hd)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))

@@ -6,7 +6,7 @@ Docs: https://nanollama.github.io/nanollama/speedrun.html.md"""
 
 # %% ../nbs/17_speedrun.ipynb #688dcdf3
 from __future__ import annotations
-import json, random, re, shutil, time
+import json, re, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
@@ -38,7 +38,7 @@ class SpeedrunConfig:
 SMOKE = SpeedrunConfig(pretrain_steps=4, tokens_per_step=2048, sft_steps=4, sft_batch=4, sft_examples=60, dpo_steps=2,
                        dpo_pairs=8, eval_limit=2, gsm8k_limit=2, agent_problems=3, compile=False)
 STAGES = ("data", "pretrain", "sft", "dpo", "eval", "export", "report")
-STAGE_ESTIMATE_S = {"data": 45, "pretrain": 270, "sft": 255, "dpo": 75, "eval": 235, "export": 5, "report": 2}   # measured, idle 2-core CPU
+STAGE_ESTIMATE_S = {"data": 30, "pretrain": 280, "sft": 330, "dpo": 45, "eval": 195, "export": 2, "report": 2}   # measured, idle 2-core CPU
 
 def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
     "What a NanoLlama-1B speedrun would do on `n_gpus` H100s (markdown)."
@@ -78,9 +78,10 @@ def agent_eval(model, tok, problems: list, use_tools: bool = True, constrained: 
     parsed = sum(s.tool_call is not None for tr in trs for s in tr.steps)
     first = [(p, next((s.tool_call["arguments"]["code"] for s in tr.steps if s.tool_call), None)) for p, tr in zip(problems, trs)]
     shapes = [(p, _code_shape(code)) for p, code in first if code is not None]
-    rep = process_report([check_transcript(tr.messages, reference=str(p.answer)) for p, tr in zip(problems, trs)])
+    checked = [check_transcript(tr.messages, reference=str(p.answer)) for p, tr in zip(problems, trs)]
+    rep = process_report(checked)
     wrong = [{"question": p.question, "final": tr.final_answer, "error": tr.error, "steps": [s.to_dict() for s in tr.steps]}
-             for p, tr in zip(problems, trs) if not check_transcript(tr.messages, reference=str(p.answer))["final_correct"]]
+             for p, tr, c in zip(problems, trs, checked) if not c["final_correct"]]
     return {"n": len(problems), "accuracy": rep["answer_accuracy"], "process_accuracy": rep["process_accuracy"],
             "step_accuracy": rep["step_accuracy"], "tool_calls": calls, "parse_rate": parsed / calls if calls else None,
             "right_operation": sum(ops == p.ops for p, (_, ops) in shapes) / len(shapes) if shapes else None,

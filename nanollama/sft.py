@@ -281,7 +281,7 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     if compile:
         for layer in model.layers: layer.compile()
     history, model = [], model.train()
-    digit_acc = {0: digit_accuracy(model, tok, eval_examples)} if eval_examples else {}
+    start_acc = digit_accuracy(model, tok, eval_examples) if eval_examples else None
     bar = tqdm(range(steps), desc="sft", disable=not progress)
     with open(out_dir / "metrics.jsonl", "w") as log:
         for step in bar:
@@ -296,7 +296,7 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
             if eval_examples and ((step + 1) % eval_every == 0 or step + 1 == steps):
                 history[-1]["digit_acc"] = digit_accuracy(model, tok, eval_examples)
                 bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", digit_acc=f"{history[-1]['digit_acc']:.2f}")
-            if step == 0 and digit_acc: history[-1]["digit_acc_start"] = digit_acc[0]
+            if step == 0 and start_acc is not None: history[-1]["digit_acc_start"] = start_acc
             log.write(json.dumps(history[-1]) + "\n")
     model.eval().save_pretrained(out_dir, tokenizer=tok)
     return history
