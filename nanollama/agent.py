@@ -7,6 +7,7 @@ Docs: https://nanollama.github.io/nanollama/agent.html.md"""
 # %% ../nbs/11_agent.ipynb #22e51a3e
 from __future__ import annotations
 import json, os, platform, shutil, signal, stat, subprocess, sys, tempfile, time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -242,7 +243,9 @@ class Agent:
             outs = generate_batch(self.model, [prompts[i] for i in live], max_new_tokens=self.max_new_tokens, stop_ids=self.end_ids,
                                   constraints=rows, constrain_after=self.tool_call_id,
                                   banned_ids=() if self.use_tools else [self.tool_call_id], **gen)
-            live = [i for i, out in zip(live, outs)
-                    if not self.take_turn(trs[i], self.tok.decode([t for t in out if t not in self.end_ids]))]
+            turn = lambda i_out: self.take_turn(trs[i_out[0]], self.tok.decode([t for t in i_out[1] if t not in self.end_ids]))
+            with ThreadPoolExecutor(max_workers=8) as pool:             # tool calls wait on their sandboxes side by side
+                finished = list(pool.map(turn, zip(live, outs)))
+            live = [i for i, f in zip(live, finished) if not f]
         for i in live: trs[i].error = f"no final answer after {self.max_steps} steps"
         return trs

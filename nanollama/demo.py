@@ -163,8 +163,8 @@ def _layers_md() -> str:
 
 class GlassBox:
     "The loaded model (or agent) behind the demo, and the streaming callbacks."
-    def __init__(self, model=None, agent: Agent | Callable | None = None):
-        self.lock = threading.Lock()
+    def __init__(self, model=None, agent: Agent | Callable | None = None, dtype: str = "fp32"):
+        self.lock, self.dtype = threading.Lock(), dtype                    # dtype: fp32 | bf16 | int8 (chapter 10b)
         self.factory = agent if agent is not None and not isinstance(agent, Agent) else Agent
         if isinstance(agent, Agent):
             self.model, self.tok, self.name = getattr(agent, "model", None), getattr(agent, "tok", None), type(agent).__name__
@@ -175,7 +175,7 @@ class GlassBox:
     def load(self, spec) -> str:
         "Load a model dir / 'smollm2' / (model, tokenizer); an agent if its tokenizer knows the thought and tool tokens."
         from nanollama.pretrained import load_model_and_tokenizer
-        model, tok = spec if isinstance(spec, tuple) else load_model_and_tokenizer(str(spec).strip())
+        model, tok = spec if isinstance(spec, tuple) else load_model_and_tokenizer(str(spec).strip(), self.dtype)
         name = f"{type(model).__name__} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M)" if isinstance(spec, tuple) else str(spec).strip()
         agentic = all(t in tok.get_vocab() for t in (THOUGHT_START, THOUGHT_END, TOOL_CALL))
         agent = self.factory(model, tok) if agentic else None
@@ -279,11 +279,11 @@ class GlassBox:
         return out + (live_messages(current) if current else [])
 
 # %% ../nbs/16_glass_box_demo.ipynb #d9f17cd8
-def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "NanoLlama glass box"):
+def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "NanoLlama glass box", dtype: str = "fp32"):
     "The Gradio app (a `gr.Blocks`); launch it with `launch` or `demo.launch()`."
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")           # before gradio is imported: no telemetry
     import gradio as gr
-    box = GlassBox(model, agent)
+    box = GlassBox(model, agent, dtype)
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(f"## 🔍 {title}\nEvery turn opened up: thought, raw tool call, sandbox output, answer — and each token's probability.")
         with gr.Row():
@@ -331,8 +331,8 @@ def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "
     return demo
 
 def launch(model="smollm2", host: str = "127.0.0.1", port: int | None = 7860, share: bool = False,
-           agent: Agent | Callable | None = None, block: bool = True):
+           agent: Agent | Callable | None = None, block: bool = True, dtype: str = "fp32"):
     "Build and serve the app; `block=False` returns at once (notebooks: call `demo.close()` when done)."
-    demo = build_demo(model, agent)
+    demo = build_demo(model, agent, dtype=dtype)
     demo.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block, quiet=not block)
     return demo

@@ -51,7 +51,7 @@ def build_tokenizer(preset: str, vocab_size: int, corpus=None):
     return train_tokenizer(docs, vocab_size=vocab_size)
 
 def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | None = None, resume: bool = False,
-                 stop_after: int | None = None, bf16: bool = True, compile: bool = False,
+                 stop_after: int | None = None, bf16: bool = True, compile: bool | None = None,
                  tokens_per_step: int | None = None, data_files: list[str] | None = None, progress: bool = True,
                  corpus: dict | None = None, **model_overrides) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."

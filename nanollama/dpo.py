@@ -95,8 +95,8 @@ def _pad(seqs, pad_id):
 
 # %% ../nbs/12_dpo.ipynb #0f90b009
 def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_size: int = 8, lr: float = 1e-5,
-              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True):
-    "DPO fine-tuning of `policy` against a frozen CPU copy of itself; returns (history, reference)."
+              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True, bf16: bool = True):
+    "DPO fine-tuning of `policy` against a frozen CPU copy of itself (BF16 autocast for both, as in chapter 07); returns (history, reference)."
     from tqdm.auto import tqdm
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed); rng = random.Random(seed)
@@ -106,7 +106,7 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
     def ref_logps(idx):
         missing = [i for i in idx if i not in ref_cache]
         if missing:
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 for k, side in ((0, "c"), (1, "r")):
                     ids, labels = _pad([data[i][k] for i in missing], tok.pad_token_id)
                     for i, v in zip(missing, sequence_logprobs(reference, ids, labels)): ref_cache[(i, side)] = v
@@ -121,8 +121,9 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
         for step in tqdm(range(steps), desc="dpo", disable=not progress):
             idx = rng.sample(range(len(data)), min(batch_size, len(data)))
             rc, rr = ref_logps(idx)
-            pc = sequence_logprobs(policy, *[t.to(device) for t in _pad([data[i][0] for i in idx], tok.pad_token_id)])
-            pr = sequence_logprobs(policy, *[t.to(device) for t in _pad([data[i][1] for i in idx], tok.pad_token_id)])
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                pc = sequence_logprobs(policy, *[t.to(device) for t in _pad([data[i][0] for i in idx], tok.pad_token_id)])
+                pr = sequence_logprobs(policy, *[t.to(device) for t in _pad([data[i][1] for i in idx], tok.pad_token_id)])
             loss, cr, rj = dpo_loss(pc, pr, rc.to(device), rr.to(device), beta)
             loss.backward(); torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0); opt.step(); opt.zero_grad(set_to_none=True)
             history.append({"step": step + 1, "loss": loss.item(), "chosen_reward": cr.mean().item(), "rejected_reward": rj.mean().item(),

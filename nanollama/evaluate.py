@@ -19,7 +19,7 @@ from lm_eval.models.utils import Collator, handle_stop_sequences, normalize_gen_
 from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
 from .config import Settings, load_settings
 from .decontam import load_benchmark
-from .generate import generate
+from .generate import generate, generate_batch
 from .pretrained import load_model_and_tokenizer, resolve_model
 from .sft import parse_assistant
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL
@@ -105,7 +105,7 @@ def check_tasks(tasks: Iterable[str], folder: Path) -> list[str]:
 # %% ../nbs/14_evaluation.ipynb #21ba5885
 class _StopText(Exception): "Raised from generate's on_token callback once a stop string has appeared."
 
-def load_causal_lm(model: str | Path, dtype=torch.float32):
+def load_causal_lm(model: str | Path, dtype: str | torch.dtype = "fp32"):
     "(NanoLlama, tokenizer) from a model dir, a .gguf file or 'smollm2'; clear errors for anything else."
     try: d = resolve_model(model)
     except FileNotFoundError as e: raise FileNotFoundError(f"cannot evaluate {str(model)!r}: {e}") from None
@@ -121,7 +121,8 @@ class NanoLlamaLM(TemplateLM):
                  max_gen_toks: int = 256, dtype: str = "float32", device: str = "cpu", model=None, tokenizer=None, **_):
         super().__init__()
         if model is None:
-            dtype = dtype if isinstance(dtype, torch.dtype) else getattr(torch, str(dtype).removeprefix("torch."))
+            if not isinstance(dtype, torch.dtype):                       # lm-eval's names, or ours (chapter 10b)
+                dtype = {"float32": "fp32", "bfloat16": "bf16", "auto": "fp32"}.get(str(dtype).removeprefix("torch."), str(dtype))
             model, tokenizer = load_causal_lm(pretrained, dtype)
         self._device = torch.device(device)
         self.model, self.tokenizer, self.name = model.to(self._device).eval(), tokenizer, str(pretrained)
@@ -199,18 +200,26 @@ class NanoLlamaLM(TemplateLM):
         order = Collator([r.args for r in requests], sort_fn=lambda a: (-len(self.tok_encode(a[0])), a[0]),
                          group_by="gen_kwargs", group_fn=lambda a: a[1])
         eos = self.tokenizer.decode([self.eot_token_id])
-        for chunk in order.get_batched(n=1):
-            (context, gen_kwargs), = chunk
+        for chunk in order.get_batched(n=self.batch_size):               # one batch shares its gen_kwargs
+            gen_kwargs = chunk[0][1]
             kw = normalize_gen_kwargs(dict(gen_kwargs), self.max_gen_toks)
             until, max_new = handle_stop_sequences(kw.pop("until", None), eos), kw.pop("max_gen_toks")
             sampling = {k: kw[k] for k in ("temperature", "top_k", "top_p") if kw.get(k) is not None}
             if not kw.get("do_sample"): sampling["temperature"] = 0.0
             if max_new >= self.max_length: raise ValueError(f"max_gen_toks={max_new} leaves no room for a prompt in {self.max_length} tokens")
-            ids = self.tok_encode(context, left_truncate_len=self.max_length - max_new)
-            text = self._complete(ids, until, max_new, **sampling)
-            res.append(text)
-            self.cache_hook.add_partial("generate_until", (context, gen_kwargs), text)
+            ids = [self.tok_encode(context, left_truncate_len=self.max_length - max_new) for context, _ in chunk]
+            if "top_k" in sampling or "top_p" in sampling: texts = [self._complete(i, until, max_new, **sampling) for i in ids]
+            else: texts = self._complete_batch(ids, until, max_new, sampling.get("temperature", 0.0))
+            for (context, _), text in zip(chunk, texts):
+                res.append(text)
+                self.cache_hook.add_partial("generate_until", (context, gen_kwargs), text)
         return order.get_original(res)
+
+    def _complete_batch(self, ids: list[list[int]], until: list[str], max_new: int, temperature: float) -> list[str]:
+        "`_complete` for many prompts at once (chapter 10's generate_batch); each row stops at its first stop string."
+        hit = lambda b, out: any(s and s in self.tokenizer.decode(out[-24:], skip_special_tokens=False) for s in until)
+        outs = generate_batch(self.model, ids, max_new, temperature, stop_ids={self.eot_token_id}, stop_when=hit)
+        return [postprocess_generated_text(self.tokenizer.decode(o, skip_special_tokens=True), until, None) for o in outs]
 
 def _register(cls):
     "register_model('nanollama')(cls), tolerating a re-run of this cell (lm-eval refuses a second class for a name)."
@@ -229,7 +238,7 @@ def results_table(results: dict) -> str:
 def run_eval(model_dir: str | Path, tasks: Iterable[str] = ("mmlu", "gsm8k"), limit: int | float | None = None,
              out_json: str | Path | None = None, num_fewshot: int | None = None, batch_size: int = 8,
              settings: Settings | None = None, log_samples: bool = False, lm: TemplateLM | None = None,
-             verbose: bool = True) -> dict:
+             verbose: bool = True, dtype: str = "fp32") -> dict:
     "Evaluate a model dir (or 'smollm2', a .gguf) with lm-eval on local MMLU/GSM8K tasks; writes the results JSON."
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
@@ -237,7 +246,7 @@ def run_eval(model_dir: str | Path, tasks: Iterable[str] = ("mmlu", "gsm8k"), li
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     folder, skipped = write_tasks(settings)
     check_tasks(tasks, folder)
-    lm = lm or NanoLlamaLM(pretrained=str(model_dir), batch_size=batch_size)
+    lm = lm or NanoLlamaLM(pretrained=str(model_dir), batch_size=batch_size, dtype=dtype)
     results = simple_evaluate(model=lm, tasks=tasks, task_manager=TaskManager(include_path=str(folder), include_defaults=False),
                               limit=limit, num_fewshot=num_fewshot, log_samples=log_samples,
                               bootstrap_iters=1000)            # acc / exact_match are means: closed-form stderr, no resampling

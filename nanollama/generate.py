@@ -60,7 +60,7 @@ def generate(model: NanoLlama, prompt: list[int], max_new_tokens: int = 256, tem
     if active: constraint.reset()
     banned = torch.tensor(list(banned_ids), dtype=torch.long, device=device)
     for _ in range(min(max_new_tokens, room)):
-        logits = model(x, cache=cache)[:, -1].float()                          # (1, V)
+        logits = model.head(model.hidden_states(x, cache=cache)[:, -1]).float()  # (1, V): the head for the last position only
         logits = apply_repetition_penalty(logits, seen, repetition_penalty)
         if banned.numel(): logits[:, banned] = float("-inf")
         if active: logits = constraint.mask(logits)
@@ -147,9 +147,11 @@ class Chat:
 @torch.no_grad()
 def generate_batch(model: NanoLlama, prompts: list[list[int]], max_new_tokens: int = 256, temperature: float = 0.0,
                    seed: int | None = None, stop_ids: Iterable[int] = (), constraints: list | None = None,
-                   constrain_after: int | None = None, banned_ids: Iterable[int] = ()) -> list[list[int]]:
+                   constrain_after: int | None = None, banned_ids: Iterable[int] = (),
+                   stop_when: Callable[[int, list[int]], bool] | None = None) -> list[list[int]]:
     """New token ids for every prompt, decoded together (left padding, one KV cache). Greedy results equal `generate`
-    on each prompt alone. `constraints`: one JsonConstraint (or None) per prompt, active after `constrain_after`."""
+    on each prompt alone. `constraints`: one JsonConstraint (or None) per prompt, active after `constrain_after`;
+    `stop_when(row, tokens so far)` ends a row early (e.g. once a stop string appears in its text)."""
     if not prompts or not all(prompts): raise ValueError("generate_batch needs at least one prompt, and no empty prompt")
     device, B = model.embed_tokens.weight.device, len(prompts)
     L = max(len(p) for p in prompts)
@@ -168,7 +170,7 @@ def generate_batch(model: NanoLlama, prompts: list[list[int]], max_new_tokens: i
     banned, stop = torch.tensor(list(banned_ids), dtype=torch.long, device=device), set(stop_ids)
     out, done = [[] for _ in range(B)], [False] * B
     for _ in range(steps):
-        logits = model(x, positions=pos, cache=cache)[:, -1].float()                 # (B, V)
+        logits = model.head(model.hidden_states(x, positions=pos, cache=cache)[:, -1]).float()   # (B, V)
         if banned.numel(): logits[:, banned] = float("-inf")
         for b in range(B):
             if active[b] and not done[b]: logits[b:b + 1] = constraints[b].mask(logits[b:b + 1])
@@ -178,7 +180,7 @@ def generate_batch(model: NanoLlama, prompts: list[list[int]], max_new_tokens: i
             out[b].append(t)
             if active[b]: constraints[b].advance(t)
             elif constraints[b] is not None and t == constrain_after: active[b] = True; constraints[b].reset()
-            done[b] = t in stop
+            done[b] = t in stop or (stop_when is not None and stop_when(b, out[b]))
         if all(done): break
         x, pos = nxt[:, None], pos[:, -1:] + 1
     return out

@@ -137,6 +137,8 @@ def config_from_hf(d: dict, source: str = "config.json") -> ModelConfig:
 def save_pretrained(self: NanoLlama, path, tokenizer=None, dtype: torch.dtype | None = None):
     "Write a Hugging Face Llama directory (config, safetensors weights, generation config, tokenizer if given)."
     from safetensors.torch import save_file
+    if getattr(self, "inference_dtype", None) == "int8":
+        raise ValueError("an int8-quantized model cannot be saved: save the fp32 model, and quantize it after loading")
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     dtype = dtype or next(self.parameters()).dtype
     sd = {("" if k.startswith("lm_head") else "model.") + k: v.detach().to("cpu", dtype).contiguous()

@@ -265,12 +265,12 @@ def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16)
 
 def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, batch_size: int = 8, seq_len: int = 512,
              lr: float = 1e-3, warmup: int = 20, bf16: bool = True, seed: int = 0, assistant_only: bool = True,
-             progress: bool = True, compile: bool = False, eval_examples: list[list[dict]] | None = None,
+             progress: bool = True, compile: bool | None = None, eval_examples: list[list[dict]] | None = None,
              eval_every: int = 50) -> list[dict]:
     """Supervised fine-tuning on chat `examples`; writes metrics.jsonl and the model (an HF dir) to out_dir.
     With `eval_examples`, every `eval_every` steps (and before the first) logs their teacher-forced `digit_acc`."""
     from tqdm.auto import tqdm
-    from nanollama.train import TrainConfig, make_optimizer, wsd_factor, chunked_loss
+    from nanollama.train import TrainConfig, make_optimizer, wsd_factor, chunked_loss, compile_blocks
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps)
@@ -278,8 +278,7 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
     tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
     batches = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
-    if compile:
-        for layer in model.layers: layer.compile()
+    compiled = compile_blocks(model, compile, steps)              # chapter 07: compiled when the run is long enough
     history, model = [], model.train()
     start_acc = digit_accuracy(model, tok, eval_examples) if eval_examples else None
     bar = tqdm(range(steps), desc="sft", disable=not progress)
@@ -287,7 +286,7 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
         for step in bar:
             b = next(batches)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                ce, z, n = model(b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], 4096))
+                ce, z, n = model(b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], 4096, compiled))
             ((ce + tc.z_loss * z) / n).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
             lr_now = sched.get_last_lr()[0]

@@ -38,6 +38,19 @@ def test_chat_smollm2_answers_paris():
     assert "Paris" in r.stdout
 
 
+@pytest.mark.parametrize("dtype", ["bf16", "int8"])
+def test_chat_smollm2_quantized_answers_paris(dtype):
+    "`--dtype` really changes the weights (chapter 10b) and the model still answers; a bad dtype is refused by argparse."
+    r = run("chat", "--model", "smollm2", "--dtype", dtype, "--prompt", "What is the capital of France?", "--max-new-tokens", "16")
+    assert r.returncode == 0, r.stderr
+    assert "Paris" in r.stdout and "falling back" not in r.stderr
+
+
+def test_chat_bad_dtype_is_refused():
+    r = run("chat", "--model", "smollm2", "--dtype", "int4", "--prompt", "hi")
+    assert r.returncode == 2 and "invalid choice: 'int4'" in r.stderr
+
+
 def test_chat_interactive_two_turns_then_eof():
     r = subprocess.run(["nanollama", "chat", "--model", "smollm2", "--max-new-tokens", "24"],
                        input="What is the capital of France?\nAnd of Italy?\n", capture_output=True, text=True,
