@@ -83,7 +83,8 @@ def test_speedrun_refuses_a_foreign_output_dir(tmp_path):
 
 def test_decontam_report_format(tmp_path):
     import json as _json
-    q = _json.loads(open(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "gsm8k", "test.jsonl")).readline())["question"]
+    from nanollama.config import load_settings                   # the data dir the CLI itself reads (settings.ini)
+    q = _json.loads(open(load_settings().data_dir / "gsm8k" / "test.jsonl").readline())["question"]
     (tmp_path / "train.jsonl").write_text(_json.dumps({"id": "doc-1", "text": "Intro. " + q.upper() + " Outro."}) + "\n"
                                           + _json.dumps({"text": "nothing to see here at all"}) + "\n")
     r = run("decontam", "--train", str(tmp_path / "train.jsonl"), "--bench", "gsm8k", "--out", str(tmp_path / "r.json"))
