@@ -112,7 +112,8 @@ def cmd_pretrain(args) -> int:
     get_preset(preset)                                               # unknown preset -> error listing the presets
     hist = run_pretrain(preset, args.out, steps=args.steps, seed=args.seed, resume=args.resume, stop_after=args.stop_after,
                         bf16=args.precision == "bf16", compile=False if args.no_compile else None, tokens_per_step=args.tokens_per_step,
-                        data_files=args.data)
+                        data_files=args.data, grad_accum=args.grad_accum,
+                        activation_checkpointing=args.activation_checkpointing or None)
     if hist: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
@@ -302,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
     t.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
+    t.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must divide every phase's batch)")
+    t.add_argument("--activation-checkpointing", action="store_true", help="recompute each block in the backward pass (less memory)")
     t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
     t.add_argument("--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum")
     t.add_argument("--threads", type=int, default=None, help="torch CPU threads")

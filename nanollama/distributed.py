@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 from .config import get_preset, load_settings, training_memory, flops_per_token, count_params
 from .model import NanoLlama
-from .train import TrainData, train, train_preset, find_checkpoint
+from .train import TrainData, train, train_preset, find_checkpoint, check_batches
 from .data import training_corpus, read_documents
 
 # %% auto #0
@@ -53,7 +53,8 @@ def build_tokenizer(preset: str, vocab_size: int, corpus=None):
 def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | None = None, resume: bool = False,
                  stop_after: int | None = None, bf16: bool = True, compile: bool | None = None,
                  tokens_per_step: int | None = None, data_files: list[str] | None = None, progress: bool = True,
-                 corpus: dict | None = None, **model_overrides) -> list[dict]:
+                 corpus: dict | None = None, grad_accum: int | None = None, activation_checkpointing: bool | None = None,
+                 **model_overrides) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
     from transformers import AutoTokenizer
     rank, world, device = init_distributed()
@@ -64,7 +65,9 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
     if resume and not find_checkpoint(out):
         raise FileNotFoundError(f"--resume: no checkpoint in {out} (expected {out / 'train_state'})")
     cfg = get_preset(preset, **model_overrides)
-    tc = train_preset(preset, steps=steps, seed=settings.seed, bf16=bf16, tokens_per_step=tokens_per_step)
+    tc = train_preset(preset, steps=steps, seed=settings.seed, bf16=bf16, tokens_per_step=tokens_per_step,
+                      grad_accum=grad_accum, activation_checkpointing=activation_checkpointing)
+    check_batches(tc, cfg, world)                                 # a batch that cannot be split: one line, nothing started
     if tc.tokens_per_step // tc.context_ramp[-1] < world:
         raise ValueError(f"{tc.tokens_per_step} tokens per step leave fewer than {world} sequences at context {tc.context_ramp[-1]}")
     if corpus is None:                       # a given corpus (e.g. the speedrun's decontaminated one) wins

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 from .config import ModelConfig, atomic_write
 from .rope import rope_cos_sin, document_positions
 from .attention import Attention, KVCache
@@ -57,6 +58,7 @@ class NanoLlama(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg, self.rope_theta = cfg, cfg.rope_theta    # rope_theta changes at the long-context switch (chapter 07)
+        self.activation_checkpointing = False               # recompute each block in the backward pass (chapter 07)
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.dim)
         self.layers = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.dim, cfg.norm_eps)
@@ -78,7 +80,9 @@ class NanoLlama(nn.Module):
             else: positions = (torch.arange(T, device=tokens.device) + (cache.length if cache else 0)).expand(B, T)
         cos, sin = rope_cos_sin(positions, self.cfg.head_dim, self.rope_theta)                    # (B, T, hd)
         x = self.embed_tokens(tokens)                                                            # (B, T, dim)
-        for layer in self.layers: x = layer(x, cos, sin, doc_ids, cache)
+        recompute = self.activation_checkpointing and self.training and torch.is_grad_enabled()
+        for layer in self.layers:                      # with recompute, a block keeps only its input for the backward pass
+            x = checkpoint(layer, x, cos, sin, doc_ids, cache, use_reentrant=False) if recompute else layer(x, cos, sin, doc_ids, cache)
         if cache is not None: cache.advance(T)
         return self.norm(x)
 

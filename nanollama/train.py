@@ -23,7 +23,7 @@ from .tokenizer import encode_plain
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at', 'make_optimizer',
            'chunked_loss', 'TrainData', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'export_model',
-           'compile_unavailable', 'compile_blocks', 'train', 'plot_metrics']
+           'check_batches', 'compile_unavailable', 'compile_blocks', 'train', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class TrainConfig:
     steps: int = 100_000                   # optimizer steps (the 1B recipe: ~105B tokens)
     tokens_per_step: int = 1_048_576       # global batch in tokens (256 × 4K at the start)
     grad_accum: int = 1                    # micro-batches per step (per process)
+    activation_checkpointing: bool = False # recompute each block in backward: activations of one block, not all
     lr: float = 3e-4                       # stable-phase learning rate
     warmup_steps: int = 2000
     decay_frac: float = 0.1                # linear decay to 0 over the last 10% of steps
@@ -212,6 +213,16 @@ def export_model(model, out_dir, tokenizer=None):
         plain.save_pretrained(out_dir, tokenizer=tokenizer)
     _barrier()
 
+# %% ../nbs/07_training.ipynb #7eeece29
+def check_batches(tc: TrainConfig, cfg: ModelConfig, world: int = 1):
+    "Raise a one-line ValueError unless every phase's global batch splits into grad_accum x world equal micro-batches."
+    if tc.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, not {tc.grad_accum}")
+    for seq_len in tc.context_ramp:                               # every context the curriculum reaches (schedule_at)
+        batch = max(1, tc.tokens_per_step // seq_len)
+        if batch % (tc.grad_accum * world):
+            raise ValueError(f"at context {seq_len} a step holds {batch} sequences, which do not split into "
+                             f"{tc.grad_accum} micro-batches x {world} processes; choose a grad_accum that divides {max(1, batch // world)}")
+
 # %% ../nbs/07_training.ipynb #085a14c4
 COMPILE_MIN_STEPS = 100          # tiny preset: the ~25% faster compiled steps repay the compile time after ~100 steps
 
@@ -249,6 +260,8 @@ def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData
         old = [json.loads(l) for l in metrics_path.read_text().splitlines()] if resume and metrics_path.exists() else []
         history = [m for m in old if m["step"] <= step]
         metrics_path.write_text("".join(json.dumps(m) + "\n" for m in history))
+    check_batches(tc, model.cfg, world)
+    model.activation_checkpointing = tc.activation_checkpointing
     compiled = compile_blocks(model, compile, tc.steps - step)
     device = next(model.parameters()).device
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=tc.bf16)

@@ -53,6 +53,20 @@ def test_resume_without_checkpoint(tmp_path):
     assert r.returncode == 2 and "no checkpoint" in r.stderr
 
 
+def test_grad_accum_and_checkpointing_match_the_plain_run(straight, tmp_path):
+    "2 micro-batches per step with every block recomputed in backward: the same losses as the plain run (fp32)."
+    r = run("pretrain", *TINY, "--out", str(tmp_path), "--grad-accum", "2", "--activation-checkpointing")
+    assert r.returncode == 0, r.stderr[-3000:]
+    ours, ref = losses(tmp_path), losses(straight)
+    assert len(ours) == len(ref) == 6 and all(abs(a - b) < 1e-5 for a, b in zip(ours, ref))
+
+
+def test_grad_accum_that_does_not_divide_is_refused(tmp_path):
+    r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--grad-accum", "3")
+    assert r.returncode == 2 and "do not split into 3 micro-batches" in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and not (tmp_path / "o").exists()       # one line, nothing started
+
+
 def test_unknown_preset_lists_presets(tmp_path):
     r = run("pretrain", "--preset", "gpt-5", "--out", str(tmp_path))
     assert r.returncode == 2 and "nanollama-tiny" in r.stderr
