@@ -6,7 +6,7 @@ Docs: https://nanollama.github.io/nanollama/cli.html.md"""
 
 # %% ../nbs/90_cli.ipynb #5bb05fc3
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
@@ -237,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
+    f.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
     f.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
     f.set_defaults(func=cmd_sft)
 
@@ -260,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--beta", type=float, default=0.1)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--threads", type=int, default=None)
+    d.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
     d.set_defaults(func=cmd_dpo)
 
     x = sub.add_parser("decontam", help="13-gram overlap of training files with the MMLU / GSM8K test sets",
@@ -303,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
     t.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
+    t.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
     t.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must divide every phase's batch)")
     t.add_argument("--activation-checkpointing", action="store_true", help="recompute each block in the backward pass (less memory)")
     t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
@@ -323,8 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "data_source", None): os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source   # flag > env > settings.ini
     try: return args.func(args)
-    except (FileNotFoundError, ValueError, ModuleNotFoundError, RuntimeError) as e:
+    except (OSError, ValueError, ModuleNotFoundError, RuntimeError) as e:      # OSError: missing files, an unreachable hub
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 

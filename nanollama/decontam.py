@@ -19,7 +19,7 @@ from .data import ANNOTATION, gsm8k_rows, hub_split
 __all__ = ['BENCHMARKS', 'MMLU_SPLITS', 'NGRAM', 'MAX_ITEMS_PER_NGRAM', 'BenchmarkSplit', 'load_benchmark', 'item_fields',
            'normalize', 'ngram_hashes', 'BenchmarkIndex', 'index_items', 'build_index', 'iter_batches', 'scan',
            'summarize', 'contaminated_spans', 'cut_spans', 'filter_docs', 'iter_documents', 'decontaminate_files',
-           'decontaminate_texts']
+           'CleanStream', 'decontaminate_texts']
 
 # %% ../nbs/13_decontamination.ipynb #9eda7373
 BENCHMARKS = ("gsm8k", "mmlu")
@@ -347,6 +347,26 @@ def decontaminate_files(paths: Iterable[str | Path], benchmarks: Iterable[str] =
         out = Path(out_report); out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda p: p.write_text(json.dumps(report, indent=1)))
     return report
+
+# %% ../nbs/13_decontamination.ipynb #7840a3d6
+class CleanStream:
+    "A stream of {'text'} rows without benchmark-contaminated documents (13-grams) and near-duplicates (MinHash)."
+    def __init__(self, stream, index: BenchmarkIndex | None, dedup: bool = True):
+        from nanollama.data import NearDupFilter
+        self.stream, self.index = stream, index
+        self.near = NearDupFilter() if dedup else None
+        self.counts = Counter()                                  # seen, kept, contaminated, near-duplicate
+
+    def __iter__(self):
+        for row in self.stream:
+            text = row["text"]; self.counts["seen"] += 1
+            if self.index is not None and _verified_hits([text], self.index)[0]: self.counts["contaminated"] += 1
+            elif self.near is not None and self.near.check(text) is not None: self.counts["near-duplicate"] += 1
+            else: self.counts["kept"] += 1; yield row
+
+    def set_epoch(self, epoch: int): self.stream.set_epoch(epoch)
+    def state_dict(self) -> dict: return self.stream.state_dict()
+    def load_state_dict(self, d: dict): self.stream.load_state_dict(d)
 
 # %% ../nbs/13_decontamination.ipynb #794dd19a
 def decontaminate_texts(texts: Iterable[str], index: BenchmarkIndex | None = None,

@@ -107,7 +107,8 @@ def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.
     fpt = 0.8 * flops_per_token(cfg, tc.context_ramp[0]) + 0.05 * flops_per_token(cfg, tc.context_ramp[1]) + 0.15 * flops_per_token(cfg, tc.context_ramp[2])
     hours = fpt * total_tokens / (n_gpus * H100_BF16_FLOPS * mfu) / 3600
     mem = training_memory(cfg, n_gpus, tokens_per_gpu=micro_tokens_per_gpu)
-    return {"command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out runs/{preset}",
+    return {"command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out runs/{preset} "
+                       "--data-source hub --activation-checkpointing",
             "parameters": count_params(cfg), "steps": tc.steps, "tokens per step": tc.tokens_per_step,
             "total tokens": total_tokens, "micro-batch tokens per GPU": micro_tokens_per_gpu, "gradient accumulation": accum,
             "memory per GPU (GiB)": round(mem["total"], 1), "MFU": mfu, "GPU hours": round(hours * n_gpus),

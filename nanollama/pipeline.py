@@ -55,8 +55,8 @@ def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
              f"curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% textbooks/papers.", "",
              "| stage | command | tokens | memory per GPU | time @ MFU %d%% |" % int(mfu * 100), "|---|---|---|---|---|",
              f"| pretrain | `{p['command']}` | {p['total tokens']/1e9:.0f}B | {p['memory per GPU (GiB)']} GiB | {p['wall-clock hours']} h |",
-             f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft` | {sft_tokens/1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
-             f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo` | {dpo_pairs:,} pairs | {one_gpu:.1f} GiB + reference on CPU | {2 * sft_h:.1f} h |",
+             f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub` | {sft_tokens/1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
+             f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub` | {dpo_pairs:,} pairs | {one_gpu:.1f} GiB + reference on CPU | {2 * sft_h:.1f} h |",
              "| eval | `nanollama eval --model runs/1b-dpo --tasks mmlu,gsm8k` | – | 1 GPU | < 1 h |",
              "| export | `nanollama export --model runs/1b-dpo --out 1b.q4_k_m.gguf --type q4_k_m` | – | CPU | minutes |", "",
              f"{n_gpus}×H100 at {int(mfu*100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for pre-training."]

@@ -122,6 +122,10 @@ class TrainData:
     def _stream(self, phase):
         if phase not in self.streams:
             self.streams[phase] = phase_stream(phase, self.settings, self.seed, self.corpus)
+            if self.settings.data_source == "hub":                       # chapter 13: clean the stream as it passes
+                from nanollama.decontam import CleanStream, build_index
+                self._index = getattr(self, "_index", None) or build_index(("gsm8k", "mmlu"), self.settings)
+                self.streams[phase] = CleanStream(self.streams[phase], self._index)
             self.epochs.setdefault(phase, 0)
             self.streams[phase].set_epoch(self.epochs[phase])
             if phase in self._pending: self.streams[phase].load_state_dict(self._pending.pop(phase))
@@ -136,6 +140,11 @@ class TrainData:
             self.streams[phase].set_epoch(self.epochs[phase])
             self.iters[phase] = iter(self.streams[phase])
             return next(self.iters[phase])["text"]
+
+    def dropped(self, phase: int) -> dict:
+        "{'contaminated': n, 'near-duplicate': m} documents a hub stream of `phase` dropped so far ({} offline)."
+        counts = getattr(self.streams.get(phase), "counts", {})
+        return {k: v for k, v in counts.items() if k in ("contaminated", "near-duplicate")}
 
     def next_batch(self, phase: int, batch: int, seq_len: int) -> dict[str, torch.Tensor]:
         "{input_ids, labels, doc_ids}, each (batch, seq_len)."
@@ -294,6 +303,7 @@ def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData
              "grad_norm": float(grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm),
              "tokens": tokens_seen, "tokens_per_s": micro * tc.grad_accum * sch["seq_len"] / dt, "phase": sch["phase"],
              "seq_len": sch["seq_len"], "rope_theta": sch["rope_theta"]}
+        if (dropped := data.dropped(sch["phase"])): m["dropped"] = dropped   # hub streams: decontaminated, deduplicated
         history.append(m)
         if rank == 0:
             with open(metrics_path, "a") as f: f.write(json.dumps(m) + "\n")

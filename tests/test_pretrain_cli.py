@@ -67,6 +67,12 @@ def test_grad_accum_that_does_not_divide_is_refused(tmp_path):
     assert r.stderr.strip().count("\n") == 0 and not (tmp_path / "o").exists()       # one line, nothing started
 
 
+def test_hub_data_source_offline_is_one_line(tmp_path):
+    "--data-source hub really reads the hub (HF_HUB_OFFLINE=1 here): an unreachable hub is one line, not a traceback."
+    r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--data-source", "hub")
+    assert r.returncode == 2 and "fineweb-edu" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+
+
 def test_unknown_preset_lists_presets(tmp_path):
     r = run("pretrain", "--preset", "gpt-5", "--out", str(tmp_path))
     assert r.returncode == 2 and "nanollama-tiny" in r.stderr
