@@ -28,8 +28,9 @@ def cmd_chat(args) -> int:
     import torch
     from nanollama.pretrained import load_model_and_tokenizer
     from nanollama.generate import Chat
+    from nanollama.config import resolve_device
     if args.threads: torch.set_num_threads(args.threads)
-    model, tok = load_model_and_tokenizer(args.model, args.dtype)
+    model, tok = load_model_and_tokenizer(args.model, args.dtype, resolve_device(args.device))
     chat = Chat(model, tok, system=args.system)
     gen = dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                repetition_penalty=args.repetition_penalty, seed=args.seed)
@@ -87,13 +88,14 @@ def cmd_sft(args) -> int:
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
     from nanollama.sft import build_sft_mixture, finetune
+    from nanollama.config import resolve_device
     from nanollama.tokenizer import SPECIAL_TOKENS
     if args.threads: torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
     missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
     if missing: raise ValueError(f"the tokenizer in {init} lacks {missing}: SFT needs a model pre-trained with the course tokenizer")
-    model = NanoLlama.from_pretrained(init)
+    model = NanoLlama.from_pretrained(init, device=resolve_device(args.device))
     examples, stats = build_sft_mixture(args.examples, seed=args.seed, tokenizer=tok)
     print(f"SFT mixture: {stats}")
     hist = finetune(model, tok, examples, args.out, steps=args.steps, batch_size=args.batch_size,
@@ -125,11 +127,12 @@ def cmd_dpo(args) -> int:
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
     from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
+    from nanollama.config import resolve_device
     if args.threads: torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
     if "<|tool_call|>" not in tok.get_vocab(): raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
-    model = NanoLlama.from_pretrained(init)
+    model = NanoLlama.from_pretrained(init, device=resolve_device(args.device))   # the reference stays on the CPU
     pairs = hub_preference_pairs(args.pairs) if load_settings().data_source == "hub" else preference_pairs(args.pairs, seed=args.seed)
     hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed)
     print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}")
@@ -171,11 +174,13 @@ def cmd_eval(args) -> int:
     import torch
     from nanollama.config import load_settings
     from nanollama.evaluate import run_eval
+    from nanollama.config import resolve_device
     if args.threads: torch.set_num_threads(args.threads)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     limit = int(args.limit) if args.limit is not None and args.limit >= 1 else args.limit
     out = Path(args.out) if args.out else load_settings().out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
-    run_eval(args.model, tasks, limit=limit, out_json=out, num_fewshot=args.num_fewshot, batch_size=args.batch_size, dtype=args.dtype)
+    run_eval(args.model, tasks, limit=limit, out_json=out, num_fewshot=args.num_fewshot, batch_size=args.batch_size, dtype=args.dtype,
+             device=str(resolve_device(args.device)))
     print(f"results: {out}")
     return 0
 
@@ -217,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=None)
     c.add_argument("--max-new-tokens", type=int, default=256)
     c.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    c.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
     c.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help="weights for decoding: int8 reads 4x fewer bytes per token (chapter 10b)")
     c.add_argument("--agent", action="store_true", help="run the tool-using agent on --prompt")
     c.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
@@ -238,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
     f.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
+    f.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
     f.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
     f.set_defaults(func=cmd_sft)
 
@@ -261,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--beta", type=float, default=0.1)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--threads", type=int, default=None)
+    d.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
     d.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
     d.set_defaults(func=cmd_dpo)
 
@@ -283,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--batch-size", type=int, default=8)
     v.add_argument("--out", metavar="FILE.json", help="results JSON (default: <out_dir>/eval/<model name>.json)")
     v.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    v.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
     v.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help="weights while scoring and generating (bf16: faster batches, chapter 10b)")
     v.set_defaults(func=cmd_eval)
 

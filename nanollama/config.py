@@ -13,7 +13,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['PRESETS', 'GiB', 'ModelConfig', 'get_preset', 'block_params', 'count_params', 'training_memory',
            'kv_cache_bytes_per_token', 'flops_per_token', 'Settings', 'find_settings_file', 'load_settings',
-           'atomic_write']
+           'atomic_write', 'resolve_device']
 
 # %% ../nbs/00_config.ipynb #13036286
 @dataclass(frozen=True)
@@ -165,3 +165,13 @@ def atomic_write(path, write) -> Path:
     try: write(tmp); os.replace(tmp, path)
     except BaseException: tmp.unlink(missing_ok=True); raise
     return path
+
+def resolve_device(name: str | None = None):
+    "torch.device for `name` ('cuda', 'cuda:1', 'cpu'); None: CUDA when there is one, else the CPU. One-line error otherwise."
+    import torch
+    if name is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try: device = torch.device(name)
+    except RuntimeError: raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {name}: CUDA is not available here (torch {torch.__version__}); use --device cpu")
+    return device

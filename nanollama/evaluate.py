@@ -238,7 +238,7 @@ def results_table(results: dict) -> str:
 def run_eval(model_dir: str | Path, tasks: Iterable[str] = ("mmlu", "gsm8k"), limit: int | float | None = None,
              out_json: str | Path | None = None, num_fewshot: int | None = None, batch_size: int = 8,
              settings: Settings | None = None, log_samples: bool = False, lm: TemplateLM | None = None,
-             verbose: bool = True, dtype: str = "fp32") -> dict:
+             verbose: bool = True, dtype: str = "fp32", device: str = "cpu") -> dict:
     "Evaluate a model dir (or 'smollm2', a .gguf) with lm-eval on local MMLU/GSM8K tasks; writes the results JSON."
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
@@ -246,7 +246,7 @@ def run_eval(model_dir: str | Path, tasks: Iterable[str] = ("mmlu", "gsm8k"), li
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     folder, skipped = write_tasks(settings)
     check_tasks(tasks, folder)
-    lm = lm or NanoLlamaLM(pretrained=str(model_dir), batch_size=batch_size, dtype=dtype)
+    lm = lm or NanoLlamaLM(pretrained=str(model_dir), batch_size=batch_size, dtype=dtype, device=device)
     results = simple_evaluate(model=lm, tasks=tasks, task_manager=TaskManager(include_path=str(folder), include_defaults=False),
                               limit=limit, num_fewshot=num_fewshot, log_samples=log_samples,
                               bootstrap_iters=1000)            # acc / exact_match are means: closed-form stderr, no resampling

@@ -112,12 +112,12 @@ def resolve_model(name_or_path, cache_dir=None) -> Path:
     if not p.is_dir(): raise FileNotFoundError(f"model {name_or_path!r} is neither 'smollm2', a .gguf file nor a model directory")
     return p
 
-def load_model_and_tokenizer(name_or_path, dtype: str | torch.dtype = "fp32"):
-    """(NanoLlama, transformers tokenizer) for anything `resolve_model` accepts. `dtype`: "fp32", "bf16" or "int8"
-    (int8 weights for decoding, chapter 10b), or a torch dtype."""
+def load_model_and_tokenizer(name_or_path, dtype: str | torch.dtype = "fp32", device=None):
+    """(NanoLlama, transformers tokenizer) for anything `resolve_model` accepts, on `device` (default CPU). `dtype`:
+    "fp32", "bf16" or "int8" (int8 weights for decoding, chapter 10b), or a torch dtype."""
     from transformers import AutoTokenizer
     d = resolve_model(name_or_path)
     tok = AutoTokenizer.from_pretrained(str(d))
-    if isinstance(dtype, torch.dtype): return NanoLlama.from_pretrained(d, dtype=dtype), tok
-    from nanollama.quantize import quantize                      # chapter 10b
-    return quantize(NanoLlama.from_pretrained(d), dtype), tok
+    if isinstance(dtype, torch.dtype): return NanoLlama.from_pretrained(d, dtype=dtype, device=device), tok
+    from nanollama.quantize import quantize                      # chapter 10b: quantized where the model runs
+    return quantize(NanoLlama.from_pretrained(d, device=device), dtype), tok

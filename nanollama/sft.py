@@ -248,6 +248,7 @@ def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16)
     digits = torch.zeros(len(tok), dtype=torch.bool)
     digits[[i for t, i in tok.get_vocab().items() if t.isdigit() and i < len(tok)]] = True
     was_training, hits, total = model.training, 0, 0
+    dev = next(model.parameters(), torch.empty(0)).device         # where the model runs (a test oracle has no weights)
     model.eval()
     tokenized = [tokenize_example(tok, ex) for ex in examples]
     T = max(len(ids) for ids, _ in tokenized)                    # one shape for every batch: a compiled model compiles once
@@ -258,7 +259,7 @@ def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16)
             x = torch.tensor([ids + [tok.pad_token_id] * (T - len(ids)) for ids, _ in chunk])          # (batch_size, T)
             y = torch.tensor([lab + [IGNORE] * (T - len(lab)) for _, lab in chunk])                   # (batch_size, T)
             keep = (y != IGNORE) & digits[y.clamp(min=0)]
-            pred = model(x).argmax(-1)                                                                 # (b, T)
+            pred = model(x.to(dev)).argmax(-1).cpu()                                                   # (b, T)
             hits += int((pred == y)[keep].sum()); total += int(keep.sum())
     model.train(was_training)
     return hits / max(1, total)
@@ -279,13 +280,14 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
     batches = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
     compiled = compile_blocks(model, compile, steps)              # chapter 07: compiled when the run is long enough
+    device = next(model.parameters()).device                      # train where the model is (CPU, or a GPU)
     history, model = [], model.train()
     start_acc = digit_accuracy(model, tok, eval_examples) if eval_examples else None
     bar = tqdm(range(steps), desc="sft", disable=not progress)
     with open(out_dir / "metrics.jsonl", "w") as log:
         for step in bar:
-            b = next(batches)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            b = {k: v.to(device) for k, v in next(batches).items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 ce, z, n = model(b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], 4096, compiled))
             ((ce + tc.z_loss * z) / n).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

@@ -46,6 +46,13 @@ def test_chat_smollm2_quantized_answers_paris(dtype):
     assert "Paris" in r.stdout and "falling back" not in r.stderr
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="the machine has CUDA")
+@pytest.mark.parametrize("cmd", [["chat", "--model", "smollm2", "--prompt", "hi"], ["eval", "--model", "smollm2", "--tasks", "gsm8k"]])
+def test_device_cuda_without_cuda_is_one_line(cmd):
+    r = run(*cmd, "--device", "cuda")
+    assert r.returncode == 2 and "CUDA is not available here" in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+
+
 def test_chat_bad_dtype_is_refused():
     r = run("chat", "--model", "smollm2", "--dtype", "int4", "--prompt", "hi")
     assert r.returncode == 2 and "invalid choice: 'int4'" in r.stderr
