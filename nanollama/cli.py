@@ -100,7 +100,8 @@ def cmd_sft(args) -> int:
     print(f"SFT mixture: {stats}")
     hist = finetune(model, tok, examples, args.out, steps=args.steps, batch_size=args.batch_size,
                     seq_len=min(args.seq_len, model.cfg.max_seq_len), lr=args.lr, seed=args.seed,
-                    assistant_only=not args.no_mask, bf16=args.precision == "bf16", compile=False if args.no_compile else None)
+                    assistant_only=not args.no_mask, bf16=args.precision == "bf16", compile=False if args.no_compile else None,
+                    resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after)
     print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
@@ -134,7 +135,8 @@ def cmd_dpo(args) -> int:
     if "<|tool_call|>" not in tok.get_vocab(): raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
     model = NanoLlama.from_pretrained(init, device=resolve_device(args.device))   # the reference stays on the CPU
     pairs = hub_preference_pairs(args.pairs) if load_settings().data_source == "hub" else preference_pairs(args.pairs, seed=args.seed)
-    hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed)
+    hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
+                        resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after)
     print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}")
     return 0
 
@@ -243,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
+    f.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
+    f.add_argument("--checkpoint-every", type=int, default=100, help="steps between crash-safe checkpoints")
+    f.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
     f.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
     f.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
     f.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
@@ -268,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--beta", type=float, default=0.1)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--threads", type=int, default=None)
+    d.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
+    d.add_argument("--checkpoint-every", type=int, default=50, help="steps between crash-safe checkpoints")
+    d.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
     d.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
     d.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
     d.set_defaults(func=cmd_dpo)

@@ -14,7 +14,7 @@ from .packing import IGNORE
 
 # %% auto #0
 __all__ = ['PAIR_KINDS', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair',
-           'dpo_train']
+           'dpo_train', 'PairSampler']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
 def dpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_chosen: torch.Tensor, ref_rejected: torch.Tensor,
@@ -95,9 +95,13 @@ def _pad(seqs, pad_id):
 
 # %% ../nbs/12_dpo.ipynb #0f90b009
 def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_size: int = 8, lr: float = 1e-5,
-              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True, bf16: bool = True):
-    "DPO fine-tuning of `policy` against a frozen CPU copy of itself (BF16 autocast for both, as in chapter 07); returns (history, reference)."
+              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True, bf16: bool = True,
+              resume: bool = False, checkpoint_every: int = 50, stop_after: int | None = None):
+    """DPO fine-tuning of `policy` against a frozen CPU copy of itself (BF16 autocast for both, as in chapter 07); returns
+    (history, reference). Crash-safe checkpoints every `checkpoint_every` steps (chapter 07); `resume=True` continues
+    from the last one to the same losses — the reference is the model passed in, i.e. the SFT model, either way."""
     from tqdm.auto import tqdm
+    from nanollama.train import save_checkpoint, load_checkpoint
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed); rng = random.Random(seed)
     reference = copy.deepcopy(policy).requires_grad_(False).eval().to("cpu")
@@ -116,9 +120,15 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
     if precompute_reference: ref_logps(list(range(len(data))))
     device = next(policy.parameters()).device
     opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=lr, betas=(0.9, 0.95), weight_decay=0.0)
-    history, policy = [], policy.train()
-    with open(out_dir / "metrics.jsonl", "w") as log:
-        for step in tqdm(range(steps), desc="dpo", disable=not progress):
+    constant = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)                # DPO keeps lr fixed; a checkpoint wants one
+    sampler = PairSampler(rng)
+    first = load_checkpoint(out_dir, policy, opt, constant, sampler) if resume else 0
+    metrics = out_dir / "metrics.jsonl"
+    history = [m for m in map(json.loads, metrics.read_text().splitlines()) if m["step"] <= first] if resume else []
+    metrics.write_text("".join(json.dumps(m) + "\n" for m in history))
+    policy = policy.train()
+    with open(metrics, "a") as log:
+        for step in tqdm(range(first, steps), initial=first, total=steps, desc="dpo", disable=not progress):
             idx = rng.sample(range(len(data)), min(batch_size, len(data)))
             rc, rr = ref_logps(idx)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
@@ -129,6 +139,15 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
             history.append({"step": step + 1, "loss": loss.item(), "chosen_reward": cr.mean().item(), "rejected_reward": rj.mean().item(),
                             "margin": (cr - rj).mean().item(), "accuracy": (cr > rj).float().mean().item(),
                             "policy_chosen_logp": pc.mean().item(), "policy_rejected_logp": pr.mean().item()})
-            log.write(json.dumps(history[-1]) + "\n")
+            log.write(json.dumps(history[-1]) + "\n"); log.flush()
+            if step + 1 < steps and ((step + 1) % checkpoint_every == 0 or step + 1 == stop_after):
+                save_checkpoint(out_dir, policy, opt, constant, sampler, step + 1)
+            if step + 1 == stop_after: return history, reference
     policy.eval().save_pretrained(out_dir, tokenizer=tok)
     return history, reference
+
+class PairSampler:
+    "The random.Random that picks each step's pairs, with the state_dict a checkpoint stores."
+    def __init__(self, rng: random.Random): self.rng = rng
+    def state_dict(self) -> dict: return {"rng": self.rng.getstate()}
+    def load_state_dict(self, d: dict): self.rng.setstate(d["rng"])

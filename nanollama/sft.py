@@ -17,7 +17,8 @@ from .packing import IGNORE
 __all__ = ['TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA', 'GSM_ANNOTATION', 'SMALL_TALK', 'tool_call_text', 'assistant_content',
            'AssistantTurn', 'parse_assistant', 'tool_conversation', 'arithmetic_tool_examples', 'comparison_example',
            'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples', 'validate_example',
-           'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'finetune', 'plot_sft']
+           'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'finetune', 'BatchCount',
+           'plot_sft']
 
 # %% ../nbs/09_sft.ipynb #b7fc6729
 TOOL_NAME = "python"
@@ -267,11 +268,14 @@ def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16)
 def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, batch_size: int = 8, seq_len: int = 512,
              lr: float = 1e-3, warmup: int = 20, bf16: bool = True, seed: int = 0, assistant_only: bool = True,
              progress: bool = True, compile: bool | None = None, eval_examples: list[list[dict]] | None = None,
-             eval_every: int = 50) -> list[dict]:
+             eval_every: int = 50, resume: bool = False, checkpoint_every: int = 100, stop_after: int | None = None) -> list[dict]:
     """Supervised fine-tuning on chat `examples`; writes metrics.jsonl and the model (an HF dir) to out_dir.
-    With `eval_examples`, every `eval_every` steps (and before the first) logs their teacher-forced `digit_acc`."""
+    With `eval_examples`, every `eval_every` steps (and before the first) logs their teacher-forced `digit_acc`.
+    Checkpoints every `checkpoint_every` steps with chapter 07's crash-safe `save_checkpoint`; `resume=True` continues
+    from the last one to the same losses; `stop_after` checkpoints and returns after that step."""
     from tqdm.auto import tqdm
-    from nanollama.train import TrainConfig, make_optimizer, wsd_factor, chunked_loss, compile_blocks
+    from nanollama.train import (TrainConfig, make_optimizer, wsd_factor, chunked_loss, compile_blocks, save_checkpoint,
+                                 load_checkpoint)
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps)
@@ -279,14 +283,20 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
     tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
     batches = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
-    compiled = compile_blocks(model, compile, steps)              # chapter 07: compiled when the run is long enough
+    drawn = BatchCount()                                          # the batch stream is deterministic: resuming skips
+    first = load_checkpoint(out_dir, model, opt, sched, drawn) if resume else 0
+    for _ in range(drawn.n): next(batches)
+    metrics = out_dir / "metrics.jsonl"
+    history = [m for m in map(json.loads, metrics.read_text().splitlines()) if m["step"] <= first] if resume else []
+    metrics.write_text("".join(json.dumps(m) + "\n" for m in history))
+    compiled = compile_blocks(model, compile, steps - first)      # chapter 07: compiled when the run is long enough
     device = next(model.parameters()).device                      # train where the model is (CPU, or a GPU)
-    history, model = [], model.train()
-    start_acc = digit_accuracy(model, tok, eval_examples) if eval_examples else None
-    bar = tqdm(range(steps), desc="sft", disable=not progress)
-    with open(out_dir / "metrics.jsonl", "w") as log:
+    model.train()
+    start_acc = digit_accuracy(model, tok, eval_examples) if eval_examples and first == 0 else None
+    bar = tqdm(range(first, steps), initial=first, total=steps, desc="sft", disable=not progress)
+    with open(metrics, "a") as log:
         for step in bar:
-            b = {k: v.to(device) for k, v in next(batches).items()}
+            b = {k: v.to(device) for k, v in next(batches).items()}; drawn.n += 1
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 ce, z, n = model(b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], 4096, compiled))
             ((ce + tc.z_loss * z) / n).backward()
@@ -298,9 +308,18 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
                 history[-1]["digit_acc"] = digit_accuracy(model, tok, eval_examples)
                 bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", digit_acc=f"{history[-1]['digit_acc']:.2f}")
             if step == 0 and start_acc is not None: history[-1]["digit_acc_start"] = start_acc
-            log.write(json.dumps(history[-1]) + "\n")
+            log.write(json.dumps(history[-1]) + "\n"); log.flush()
+            if step + 1 < steps and ((step + 1) % checkpoint_every == 0 or step + 1 == stop_after):
+                save_checkpoint(out_dir, model, opt, sched, drawn, step + 1)
+            if step + 1 == stop_after: return history
     model.eval().save_pretrained(out_dir, tokenizer=tok)
     return history
+
+class BatchCount:
+    "How many SFT batches were drawn: all a checkpoint needs to resume the deterministic batch stream."
+    def __init__(self): self.n = 0
+    def state_dict(self) -> dict: return {"n": self.n}
+    def load_state_dict(self, d: dict): self.n = d["n"]
 
 def plot_sft(path):
     "SFT loss and (if logged) teacher-forced digit accuracy from a metrics.jsonl."

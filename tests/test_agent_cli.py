@@ -1,5 +1,5 @@
 """`nanollama sft` and `nanollama chat --agent/--json/--json-schema` as a user runs them."""
-import json, os, subprocess
+import json, os, signal, subprocess, time
 
 import pytest
 
@@ -53,3 +53,27 @@ def test_dpo_runs_and_keeps_format(sft_model, tmp_path):
     r = run("dpo", "--init", str(sft_model), "--out", str(tmp_path / "dpo"), "--steps", "2", "--pairs", "8", "--batch-size", "2")
     assert r.returncode == 0, r.stderr[-3000:]
     assert (tmp_path / "dpo" / "model.safetensors").is_file() and len((tmp_path / "dpo" / "metrics.jsonl").read_text().splitlines()) == 2
+
+
+SFT_ARGS = ["--steps", "30", "--examples", "40", "--batch-size", "2", "--seq-len", "256", "--precision", "fp32", "--no-compile"]
+
+
+@pytest.mark.parametrize("stage", ["sft", "dpo"])
+def test_killed_with_sigkill_resumes_to_the_same_losses(stage, sft_model, tmp_path):
+    "A SIGKILLed SFT or DPO run continues from its last checkpoint (`--resume`) to exactly the uninterrupted run's losses."
+    args = (["sft", "--init", str(sft_model.parent / "base"), *SFT_ARGS] if stage == "sft" else
+            ["dpo", "--init", str(sft_model), "--steps", "30", "--pairs", "8", "--batch-size", "2"]) + ["--checkpoint-every", "2"]
+    losses = lambda d: [json.loads(l)["loss"] for l in (d / "metrics.jsonl").read_text().splitlines()]
+    r = run(*args, "--out", str(tmp_path / "straight"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(["nanollama", *args, "--out", str(killed)], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while proc.poll() is None and time.time() < deadline and not (killed / "train_state" / "COMPLETE").is_file(): time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before a checkpoint could be interrupted"
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    done = int((killed / "train_state" / "COMPLETE").read_text())
+    assert 2 <= done < 30 and not (killed / "model.safetensors").exists()
+    r = run(*args, "--out", str(killed), "--resume")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert losses(killed) == losses(tmp_path / "straight") and len(losses(killed)) == 30
