@@ -124,11 +124,10 @@ def cmd_pretrain(args) -> int:
 def cmd_dpo(args) -> int:
     import torch
     from transformers import AutoTokenizer
-    from nanollama.config import load_settings
+    from nanollama.config import load_settings, resolve_device
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
     from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
-    from nanollama.config import resolve_device
     if args.threads: torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
@@ -174,9 +173,8 @@ def cmd_decontam(args) -> int:
 
 def cmd_eval(args) -> int:
     import torch
-    from nanollama.config import load_settings
+    from nanollama.config import load_settings, resolve_device
     from nanollama.evaluate import run_eval
-    from nanollama.config import resolve_device
     if args.threads: torch.set_num_threads(args.threads)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     limit = int(args.limit) if args.limit is not None and args.limit >= 1 else args.limit
@@ -209,6 +207,19 @@ def cmd_demo(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #728657ca
+def _device_arg(p): p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
+
+def _dtype_arg(p, help: str): p.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help=help)   # chapter 10b
+
+def _data_source_arg(p):
+    p.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
+
+def _resume_args(p, every: int):
+    "--resume / --checkpoint-every / --stop-after for a stage that checkpoints with chapter 07's machinery."
+    p.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
+    p.add_argument("--checkpoint-every", type=int, default=every, help="steps between crash-safe checkpoints")
+    p.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -224,8 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=None)
     c.add_argument("--max-new-tokens", type=int, default=256)
     c.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    c.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
-    c.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help="weights for decoding: int8 reads 4x fewer bytes per token (chapter 10b)")
+    _device_arg(c)
+    _dtype_arg(c, "weights for decoding: int8 reads 4x fewer bytes per token (chapter 10b)")
     c.add_argument("--agent", action="store_true", help="run the tool-using agent on --prompt")
     c.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
     c.add_argument("--json-schema", metavar="FILE", help="constrain the reply to this JSON schema")
@@ -245,11 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
-    f.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
-    f.add_argument("--checkpoint-every", type=int, default=100, help="steps between crash-safe checkpoints")
-    f.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
-    f.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
-    f.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
+    _resume_args(f, every=100)
+    _data_source_arg(f)
+    _device_arg(f)
     f.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
     f.set_defaults(func=cmd_sft)
 
@@ -273,11 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--beta", type=float, default=0.1)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--threads", type=int, default=None)
-    d.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
-    d.add_argument("--checkpoint-every", type=int, default=50, help="steps between crash-safe checkpoints")
-    d.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
-    d.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
-    d.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
+    _resume_args(d, every=50)
+    _device_arg(d)
+    _data_source_arg(d)
     d.set_defaults(func=cmd_dpo)
 
     x = sub.add_parser("decontam", help="13-gram overlap of training files with the MMLU / GSM8K test sets",
@@ -299,8 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--batch-size", type=int, default=8)
     v.add_argument("--out", metavar="FILE.json", help="results JSON (default: <out_dir>/eval/<model name>.json)")
     v.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    v.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
-    v.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help="weights while scoring and generating (bf16: faster batches, chapter 10b)")
+    _device_arg(v)
+    _dtype_arg(v, "weights while scoring and generating (bf16: faster batches, chapter 10b)")
     v.set_defaults(func=cmd_eval)
 
     e = sub.add_parser("export", help="write a model as GGUF for llama.cpp / Ollama (+ an Ollama Modelfile)",
@@ -322,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
     t.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
-    t.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
+    _data_source_arg(t)
     t.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must divide every phase's batch)")
     t.add_argument("--activation-checkpointing", action="store_true", help="recompute each block in the backward pass (less memory)")
     t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
@@ -337,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--port", type=int, default=7860)
     g.add_argument("--share", action="store_true", help="also serve a public *.gradio.live link (Colab)")
     g.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    g.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help="weights for decoding (chapter 10b)")
+    _dtype_arg(g, "weights for decoding (chapter 10b)")
     g.set_defaults(func=cmd_demo)
     return p
 

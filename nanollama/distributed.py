@@ -67,9 +67,7 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
     cfg = get_preset(preset, **model_overrides)
     tc = train_preset(preset, steps=steps, seed=settings.seed, bf16=bf16, tokens_per_step=tokens_per_step,
                       grad_accum=grad_accum, activation_checkpointing=activation_checkpointing)
-    check_batches(tc, cfg, world)                                 # a batch that cannot be split: one line, nothing started
-    if tc.tokens_per_step // tc.context_ramp[-1] < world:
-        raise ValueError(f"{tc.tokens_per_step} tokens per step leave fewer than {world} sequences at context {tc.context_ramp[-1]}")
+    check_batches(tc, cfg, world)                 # a batch that cannot be split (or has fewer sequences than processes): one line
     if corpus is None:                       # a given corpus (e.g. the speedrun's decontaminated one) wins
         corpus = ({p: {"files": read_documents(data_files)} for p in (1, 2, 3)} if data_files
                   else None if settings.data_source == "hub" else training_corpus(settings, progress=progress and rank == 0))

@@ -101,7 +101,7 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
     (history, reference). Crash-safe checkpoints every `checkpoint_every` steps (chapter 07); `resume=True` continues
     from the last one to the same losses — the reference is the model passed in, i.e. the SFT model, either way."""
     from tqdm.auto import tqdm
-    from nanollama.train import save_checkpoint, load_checkpoint
+    from nanollama.train import save_checkpoint, load_checkpoint, metrics_until
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed); rng = random.Random(seed)
     reference = copy.deepcopy(policy).requires_grad_(False).eval().to("cpu")
@@ -120,12 +120,10 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
     if precompute_reference: ref_logps(list(range(len(data))))
     device = next(policy.parameters()).device
     opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=lr, betas=(0.9, 0.95), weight_decay=0.0)
-    constant = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)                # DPO keeps lr fixed; a checkpoint wants one
-    sampler = PairSampler(rng)
-    first = load_checkpoint(out_dir, policy, opt, constant, sampler) if resume else 0
+    sampler = PairSampler(rng)                                    # DPO keeps its lr fixed: no scheduler to checkpoint
+    first = load_checkpoint(out_dir, policy, opt, None, sampler) if resume else 0
     metrics = out_dir / "metrics.jsonl"
-    history = [m for m in map(json.loads, metrics.read_text().splitlines()) if m["step"] <= first] if resume else []
-    metrics.write_text("".join(json.dumps(m) + "\n" for m in history))
+    history = metrics_until(metrics, first)
     policy = policy.train()
     with open(metrics, "a") as log:
         for step in tqdm(range(first, steps), initial=first, total=steps, desc="dpo", disable=not progress):
@@ -141,7 +139,7 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
                             "policy_chosen_logp": pc.mean().item(), "policy_rejected_logp": pr.mean().item()})
             log.write(json.dumps(history[-1]) + "\n"); log.flush()
             if step + 1 < steps and ((step + 1) % checkpoint_every == 0 or step + 1 == stop_after):
-                save_checkpoint(out_dir, policy, opt, constant, sampler, step + 1)
+                save_checkpoint(out_dir, policy, opt, None, sampler, step + 1)
             if step + 1 == stop_after: return history, reference
     policy.eval().save_pretrained(out_dir, tokenizer=tok)
     return history, reference

@@ -189,8 +189,7 @@ class NanoLlamaLM(TemplateLM):
         out = []
         def on_token(t: int):
             out.append(t)
-            tail = self.tokenizer.decode(out[-24:], skip_special_tokens=False)
-            if any(s and s in tail for s in until): raise _StopText
+            if self._stop_seen(out, until): raise _StopText
         try: generate(self.model, ids, max_new_tokens=max_new, stop_ids={self.eot_token_id}, on_token=on_token, **sampling)
         except _StopText: pass
         return postprocess_generated_text(self.tokenizer.decode(out, skip_special_tokens=True), until, None)
@@ -215,10 +214,15 @@ class NanoLlamaLM(TemplateLM):
                 self.cache_hook.add_partial("generate_until", (context, gen_kwargs), text)
         return order.get_original(res)
 
+    def _stop_seen(self, out: list[int], until: list[str]) -> bool:
+        "Whether the text of the last 24 generated tokens holds a stop string."
+        tail = self.tokenizer.decode(out[-24:], skip_special_tokens=False)
+        return any(s and s in tail for s in until)
+
     def _complete_batch(self, ids: list[list[int]], until: list[str], max_new: int, temperature: float) -> list[str]:
         "`_complete` for many prompts at once (chapter 10's generate_batch); each row stops at its first stop string."
-        hit = lambda b, out: any(s and s in self.tokenizer.decode(out[-24:], skip_special_tokens=False) for s in until)
-        outs = generate_batch(self.model, ids, max_new, temperature, stop_ids={self.eot_token_id}, stop_when=hit)
+        outs = generate_batch(self.model, ids, max_new, temperature, stop_ids={self.eot_token_id},
+                              stop_when=lambda b, out: self._stop_seen(out, until))
         return [postprocess_generated_text(self.tokenizer.decode(o, skip_special_tokens=True), until, None) for o in outs]
 
 def _register(cls):

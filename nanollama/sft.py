@@ -275,7 +275,7 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     from the last one to the same losses; `stop_after` checkpoints and returns after that step."""
     from tqdm.auto import tqdm
     from nanollama.train import (TrainConfig, make_optimizer, wsd_factor, chunked_loss, compile_blocks, save_checkpoint,
-                                 load_checkpoint)
+                                 load_checkpoint, metrics_until)
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps)
@@ -287,8 +287,7 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     first = load_checkpoint(out_dir, model, opt, sched, drawn) if resume else 0
     for _ in range(drawn.n): next(batches)
     metrics = out_dir / "metrics.jsonl"
-    history = [m for m in map(json.loads, metrics.read_text().splitlines()) if m["step"] <= first] if resume else []
-    metrics.write_text("".join(json.dumps(m) + "\n" for m in history))
+    history = metrics_until(metrics, first)
     compiled = compile_blocks(model, compile, steps - first)      # chapter 07: compiled when the run is long enough
     device = next(model.parameters()).device                      # train where the model is (CPU, or a GPU)
     model.train()

@@ -22,8 +22,8 @@ from .tokenizer import encode_plain
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at', 'make_optimizer',
-           'chunked_loss', 'TrainData', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'export_model',
-           'check_batches', 'compile_unavailable', 'compile_blocks', 'train', 'plot_metrics']
+           'chunked_loss', 'TrainData', 'save_checkpoint', 'metrics_until', 'find_checkpoint', 'load_checkpoint',
+           'export_model', 'check_batches', 'compile_unavailable', 'compile_blocks', 'train', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def save_checkpoint(out_dir, model, opt, sched, data: TrainData, step: int, extr
     msd, osd = get_state_dict(model, opt)
     dcp.save({"model": msd, "optim": osd}, checkpoint_id=str(tmp / "dcp"))
     if rank == 0:
-        torch.save({"step": step, "scheduler": sched.state_dict(), "data": data.state_dict(),
+        torch.save({"step": step, "scheduler": sched.state_dict() if sched else None, "data": data.state_dict(),
                     "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
                     **(extra or {})}, tmp / "extra.pt")
         (tmp / "COMPLETE").write_text(str(step))
@@ -189,6 +189,13 @@ def save_checkpoint(out_dir, model, opt, sched, data: TrainData, step: int, extr
         os.rename(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
     _barrier()
+
+def metrics_until(path, step: int) -> list[dict]:
+    "The rows of metrics.jsonl `path` up to `step` (none for a fresh run, step 0), written back: a resumed run's log."
+    path = Path(path)
+    rows = [m for m in map(json.loads, path.read_text().splitlines()) if m["step"] <= step] if step and path.exists() else []
+    path.write_text("".join(json.dumps(m) + "\n" for m in rows))
+    return rows
 
 def find_checkpoint(out_dir) -> Path | None:
     "The newest complete checkpoint folder in `out_dir`, if any."
@@ -208,7 +215,8 @@ def load_checkpoint(out_dir, model, opt, sched, data: TrainData) -> int:
     dcp.load(state, checkpoint_id=str(ck / "dcp"))
     set_state_dict(model, opt, model_state_dict=state["model"], optim_state_dict=state["optim"])
     extra = torch.load(ck / "extra.pt", weights_only=False)
-    sched.load_state_dict(extra["scheduler"]); data.load_state_dict(extra["data"])
+    if sched: sched.load_state_dict(extra["scheduler"])
+    data.load_state_dict(extra["data"])
     torch.set_rng_state(extra["rng"]["torch"]); np.random.set_state(extra["rng"]["numpy"]); random.setstate(extra["rng"]["python"])
     return extra["step"]
 
@@ -264,11 +272,8 @@ def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData
     opt = make_optimizer(model, tc)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
     step = load_checkpoint(out_dir, model, opt, sched, data) if resume else 0
-    metrics_path, history = out_dir / "metrics.jsonl", []
-    if rank == 0:                                          # drop metrics logged after the checkpoint we resume from
-        old = [json.loads(l) for l in metrics_path.read_text().splitlines()] if resume and metrics_path.exists() else []
-        history = [m for m in old if m["step"] <= step]
-        metrics_path.write_text("".join(json.dumps(m) + "\n" for m in history))
+    metrics_path = out_dir / "metrics.jsonl"
+    history = metrics_until(metrics_path, step) if rank == 0 else []
     check_batches(tc, model.cfg, world)
     model.activation_checkpointing = tc.activation_checkpointing
     compiled = compile_blocks(model, compile, tc.steps - step)
