@@ -85,24 +85,26 @@ def _chat_json_schema(model, tok, args, gen) -> int:
 def cmd_sft(args) -> int:
     import torch
     from transformers import AutoTokenizer
-    from nanollama.model import NanoLlama
+    from nanollama.distributed import load_for_training, end_distributed
     from nanollama.pretrained import resolve_model
     from nanollama.sft import build_sft_mixture, finetune
-    from nanollama.config import resolve_device
     from nanollama.tokenizer import SPECIAL_TOKENS
     if args.threads: torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
     missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
     if missing: raise ValueError(f"the tokenizer in {init} lacks {missing}: SFT needs a model pre-trained with the course tokenizer")
-    model = NanoLlama.from_pretrained(init, device=resolve_device(args.device))
-    examples, stats = build_sft_mixture(args.examples, seed=args.seed, tokenizer=tok)
-    print(f"SFT mixture: {stats}")
-    hist = finetune(model, tok, examples, args.out, steps=args.steps, batch_size=args.batch_size,
-                    seq_len=min(args.seq_len, model.cfg.max_seq_len), lr=args.lr, seed=args.seed,
-                    assistant_only=not args.no_mask, bf16=args.precision == "bf16", compile=False if args.no_compile else None,
-                    resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after)
-    print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
+    rank, world, model = load_for_training(init, args.device, bf16=args.precision == "bf16")   # FSDP under torchrun
+    try:
+        examples, stats = build_sft_mixture(args.examples, seed=args.seed, tokenizer=tok)
+        if rank == 0: print(f"SFT mixture: {stats}")
+        hist = finetune(model, tok, examples, args.out, steps=args.steps, batch_size=args.batch_size,
+                        seq_len=min(args.seq_len, model.cfg.max_seq_len), lr=args.lr, seed=args.seed,
+                        assistant_only=not args.no_mask, bf16=args.precision == "bf16", compile=False if args.no_compile else None,
+                        resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after,
+                        grad_accum=args.grad_accum or 1, activation_checkpointing=args.activation_checkpointing)
+    finally: end_distributed()
+    if rank == 0: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #bd680e9f
@@ -116,7 +118,7 @@ def cmd_pretrain(args) -> int:
     hist = run_pretrain(preset, args.out, steps=args.steps, seed=args.seed, resume=args.resume, stop_after=args.stop_after,
                         bf16=args.precision == "bf16", compile=False if args.no_compile else None, tokens_per_step=args.tokens_per_step,
                         data_files=args.data, grad_accum=args.grad_accum,
-                        activation_checkpointing=args.activation_checkpointing or None)
+                        activation_checkpointing=args.activation_checkpointing or None, device=args.device)
     if hist: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
@@ -124,7 +126,8 @@ def cmd_pretrain(args) -> int:
 def cmd_dpo(args) -> int:
     import torch
     from transformers import AutoTokenizer
-    from nanollama.config import load_settings, resolve_device
+    from nanollama.config import load_settings
+    from nanollama.distributed import load_for_training, end_distributed
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
     from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
@@ -132,11 +135,15 @@ def cmd_dpo(args) -> int:
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
     if "<|tool_call|>" not in tok.get_vocab(): raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
-    model = NanoLlama.from_pretrained(init, device=resolve_device(args.device))   # the reference stays on the CPU
-    pairs = hub_preference_pairs(args.pairs) if load_settings().data_source == "hub" else preference_pairs(args.pairs, seed=args.seed)
-    hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
-                        resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after)
-    print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}")
+    rank, world, model = load_for_training(init, args.device)           # the policy: on the GPU, sharded under torchrun
+    reference = NanoLlama.from_pretrained(init)                         # the frozen reference: whole, on the CPU
+    try:
+        pairs = hub_preference_pairs(args.pairs) if load_settings().data_source == "hub" else preference_pairs(args.pairs, seed=args.seed)
+        hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
+                            seed=args.seed, resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after,
+                            reference=reference, grad_accum=args.grad_accum or 1, activation_checkpointing=args.activation_checkpointing)
+    finally: end_distributed()
+    if rank == 0: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #fb50533d
@@ -214,6 +221,11 @@ def _dtype_arg(p, help: str): p.add_argument("--dtype", choices=["fp32", "bf16",
 def _data_source_arg(p):
     p.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
 
+def _engine_args(p):
+    "--grad-accum / --activation-checkpointing: chapter 07's `fit` runs every training stage."
+    p.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must split every batch evenly)")
+    p.add_argument("--activation-checkpointing", action="store_true", help="recompute each block in the backward pass (less memory)")
+
 def _resume_args(p, every: int):
     "--resume / --checkpoint-every / --stop-after for a stage that checkpoints with chapter 07's machinery."
     p.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
@@ -257,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
     _resume_args(f, every=100)
+    _engine_args(f)
     _data_source_arg(f)
     _device_arg(f)
     f.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
@@ -283,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--threads", type=int, default=None)
     _resume_args(d, every=50)
+    _engine_args(d)
     _device_arg(d)
     _data_source_arg(d)
     d.set_defaults(func=cmd_dpo)
@@ -330,8 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
     t.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
     _data_source_arg(t)
-    t.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must divide every phase's batch)")
-    t.add_argument("--activation-checkpointing", action="store_true", help="recompute each block in the backward pass (less memory)")
+    _engine_args(t)
+    _device_arg(t)
     t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
     t.add_argument("--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum")
     t.add_argument("--threads", type=int, default=None, help="torch CPU threads")

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PRESETS', 'GiB', 'ModelConfig', 'get_preset', 'block_params', 'count_params', 'training_memory',
-           'kv_cache_bytes_per_token', 'flops_per_token', 'Settings', 'find_settings_file', 'load_settings',
-           'atomic_write', 'resolve_device']
+__all__ = ['PRESETS', 'GiB', 'RECOMPUTE_LOGITS_ABOVE', 'ModelConfig', 'get_preset', 'block_params', 'count_params',
+           'block_activation_bytes', 'training_memory', 'kv_cache_bytes_per_token', 'flops_per_token', 'Settings',
+           'find_settings_file', 'load_settings', 'atomic_write', 'resolve_device']
 
 # %% ../nbs/00_config.ipynb #13036286
 @dataclass(frozen=True)
@@ -79,18 +79,32 @@ def count_params(cfg: ModelConfig) -> int:
 # %% ../nbs/00_config.ipynb #e0a0151f
 GiB = 1024**3
 
-def training_memory(cfg: ModelConfig, n_gpus: int = 1, tokens_per_gpu: int = 8192,
-                    checkpointing: bool = True) -> dict[str, float]:
-    "Estimated training memory per GPU in GiB (AdamW, BF16 mixed precision, FSDP FULL_SHARD over `n_gpus`)."
-    p = count_params(cfg)
-    state = 16 * p / n_gpus                                      # fp32 params + grads + Adam m, v, sharded
-    gathered = 2 * block_params(cfg) * (2 if n_gpus > 1 else 1)         # bf16 weights of the block in use (+ prefetch)
-    d = cfg.dim
-    block_acts = 34 * d * tokens_per_gpu                         # one block's activations (bf16)
-    acts = (2 * d * tokens_per_gpu * cfg.n_layers + block_acts) if checkpointing else block_acts * cfg.n_layers
-    logits = 4 * cfg.vocab_size * tokens_per_gpu / 8            # fp32 logits, cross-entropy chunked 8 ways
-    return {"states": state / GiB, "bf16 weights": gathered / GiB, "activations": acts / GiB,
-            "logits": logits / GiB, "total": (state + gathered + acts + logits) / GiB}
+RECOMPUTE_LOGITS_ABOVE = 2**28      # chapter 07's chunked loss recomputes logits once a micro-batch's fp32 logits pass 256 MiB
+
+def block_activation_bytes(cfg: ModelConfig) -> int:
+    """Bytes per token that one block keeps for its backward pass under BF16 autocast: the fp32 residual and norm
+    outputs, the bf16 inputs of every matmul, q/k/v and the attention output, SwiGLU's gate and up projections and
+    their product, the attention's log-sum-exp per head (counted with `saved_tensors_hooks` in chapter 07)."""
+    return 30 * cfg.dim + 8 * cfg.ffn_dim + 4 * cfg.kv_dim + 4 * cfg.n_heads
+
+def training_memory(cfg: ModelConfig, n_gpus: int = 1, tokens_per_gpu: int = 8192, checkpointing: bool = True,
+                    loss_chunk: int = 8192) -> dict[str, float]:
+    """Peak training memory per GPU in GiB for a micro-batch of `tokens_per_gpu` tokens: AdamW, BF16 autocast, FSDP
+    FULL_SHARD over `n_gpus` (1: no sharding), attention whose memory is linear in the context (flash / flex).
+    Chapter 07 checks it against the measured peak of real training steps; chapter 08 sizes the 1B recipe with it."""
+    p, d, t = count_params(cfg), cfg.dim, tokens_per_gpu
+    states = 16 * p / n_gpus                         # fp32 weights + grads + Adam m and v, sharded by FSDP
+    scratch = 4 * p / n_gpus                         # AdamW's foreach step: one fp32 temporary per parameter
+    # bf16 weight copies: on one GPU autocast caches a copy of every weight for the backward pass; under FSDP only the
+    # gathered block, the prefetched next one and the root (embedding) exist at once
+    weights = 2 * p if n_gpus == 1 else 2 * (2 * block_params(cfg) + cfg.vocab_size * d)
+    kept = cfg.n_layers * 4 * d + block_activation_bytes(cfg) if checkpointing else cfg.n_layers * block_activation_bytes(cfg)
+    acts = t * (kept + 20 * d)                       # + the final norm, the head's input and the embedding's
+    chunk = min(t, loss_chunk)
+    recompute = t * cfg.vocab_size * 4 > RECOMPUTE_LOGITS_ABOVE
+    logits = 4 * cfg.vocab_size * ((chunk if recompute else t) + chunk)   # fp32 logits kept (or one chunk) + one chunk's grad
+    parts = {"states": states, "optimizer scratch": scratch, "bf16 weights": weights, "activations": acts, "logits": logits}
+    return {**{k: v / GiB for k, v in parts.items()}, "total": sum(parts.values()) / GiB}
 
 def kv_cache_bytes_per_token(cfg: ModelConfig, bytes_per_value: int = 2, mha: bool = False) -> int:
     "Bytes the KV cache needs per token: K and V, every layer, every KV head (all heads if `mha`)."

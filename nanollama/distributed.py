@@ -11,25 +11,31 @@ from dataclasses import replace
 from pathlib import Path
 import torch
 import torch.distributed as dist
-from .config import get_preset, load_settings, training_memory, flops_per_token, count_params
+from .config import get_preset, load_settings, training_memory, flops_per_token, count_params, resolve_device
 from .model import NanoLlama
-from .train import TrainData, train, train_preset, find_checkpoint, check_batches
+from .train import TrainData, train, train_preset, find_checkpoint, check_batches, micro_batches, step_memory
 from .data import training_corpus, read_documents
 
 # %% auto #0
-__all__ = ['H100_BF16_FLOPS', 'init_distributed', 'shard_model', 'build_tokenizer', 'run_pretrain', 'pretrain_plan']
+__all__ = ['H100_BF16_FLOPS', 'init_distributed', 'end_distributed', 'shard_model', 'load_for_training', 'build_tokenizer',
+           'run_pretrain', 'pretrain_plan']
 
 # %% ../nbs/08_fsdp.ipynb #b17846e8
-def init_distributed() -> tuple[int, int, torch.device]:
-    "(rank, world size, device); initialises the process group when launched by torchrun (NCCL on GPUs, gloo on CPU)."
-    if not dist.is_torchelastic_launched(): return 0, 1, torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+def init_distributed(device: str | None = None) -> tuple[int, int, torch.device]:
+    """(rank, world size, device). `device` as `resolve_device` reads it (default: CUDA when there is one, else the
+    CPU); under torchrun also the process group (NCCL on GPUs, gloo on the CPU) and one GPU per process."""
+    dev = resolve_device(device)
+    if not dist.is_torchelastic_launched(): return 0, 1, dev
+    if not dist.is_initialized(): dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
     rank = dist.get_rank()
-    if torch.cuda.is_available():
+    if dev.type == "cuda":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", rank)))
-        return rank, dist.get_world_size(), torch.device("cuda", torch.cuda.current_device())
-    return rank, dist.get_world_size(), torch.device("cpu")
+        dev = torch.device("cuda", torch.cuda.current_device())
+    return rank, dist.get_world_size(), dev
+
+def end_distributed():
+    "Tear down the process group, if torchrun made one."
+    if dist.is_initialized(): dist.destroy_process_group()
 
 def shard_model(model: NanoLlama, bf16: bool = True) -> NanoLlama:
     "FSDP2 FULL_SHARD: each block, then the root."
@@ -38,6 +44,14 @@ def shard_model(model: NanoLlama, bf16: bool = True) -> NanoLlama:
     for block in model.layers: fully_shard(block, mp_policy=mp)
     fully_shard(model, mp_policy=mp, reshard_after_forward=False)
     return model
+
+def load_for_training(path, device: str | None = None, bf16: bool = True) -> tuple[int, int, NanoLlama]:
+    """(rank, world size, model) to fine-tune the model dir `path` (SFT, DPO): on this process's device, and sharded with
+    FSDP when torchrun started more than one process -- the same as pre-training's model (chapter 07's `fit` runs both)."""
+    rank, world, dev = init_distributed(device)
+    model = NanoLlama.from_pretrained(path, device=dev)
+    if world > 1: shard_model(model, bf16)
+    return rank, world, model
 
 # %% ../nbs/08_fsdp.ipynb #7141e020
 def build_tokenizer(preset: str, vocab_size: int, corpus=None):
@@ -54,10 +68,11 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
                  stop_after: int | None = None, bf16: bool = True, compile: bool | None = None,
                  tokens_per_step: int | None = None, data_files: list[str] | None = None, progress: bool = True,
                  corpus: dict | None = None, grad_accum: int | None = None, activation_checkpointing: bool | None = None,
+                 device: str | None = None,
                  **model_overrides) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
     from transformers import AutoTokenizer
-    rank, world, device = init_distributed()
+    rank, world, device = init_distributed(device)
     settings = load_settings(seed=seed)
     out = Path(out_dir)
     if not resume and (find_checkpoint(out) or (out / "config.json").exists()):
@@ -83,8 +98,7 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
     if world > 1: shard_model(model, bf16=bf16)
     data = TrainData(tok, settings, seed=tc.seed, corpus=corpus)
     try: return train(model, tok, tc, out, data, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
-    finally:
-        if world > 1: dist.destroy_process_group()
+    finally: end_distributed()
 
 def _init_on(device, cfg, seed):
     "Build on the meta device and initialise directly on `device` (no CPU copy of a 1B model)."
@@ -96,18 +110,26 @@ def _init_on(device, cfg, seed):
 # %% ../nbs/08_fsdp.ipynb #1f9cdc25
 H100_BF16_FLOPS = 989e12           # dense BF16 peak of one H100 SXM
 
-def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.40, micro_tokens_per_gpu: int = 16_384) -> dict:
-    "The launch command, tokens, memory per GPU and time estimate for pre-training `preset` on `n_gpus` H100s."
+def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.40) -> dict:
+    """The launch command, tokens, memory per GPU at every phase of the curriculum and the time for the token budget
+    when pre-training `preset` on `n_gpus` H100s. Micro-batches and memory come from the preset's own TrainConfig
+    (chapter 07's `micro_batches` and `step_memory`), i.e. from what `fit` would run."""
     cfg, tc = get_preset(preset), train_preset(preset)
+    check_batches(tc, cfg, n_gpus)
     total_tokens = tc.steps * tc.tokens_per_step
-    accum = max(1, tc.tokens_per_step // (n_gpus * micro_tokens_per_gpu))
     # average FLOPs per token over the curriculum's context lengths (80% at 4K, 5% at 32K, 15% at 128K)
-    fpt = 0.8 * flops_per_token(cfg, tc.context_ramp[0]) + 0.05 * flops_per_token(cfg, tc.context_ramp[1]) + 0.15 * flops_per_token(cfg, tc.context_ramp[2])
+    fpt = 0.8 * flops_per_token(cfg, tc.context_ramp[0]) + 0.05 * flops_per_token(cfg, tc.context_ramp[1]) \
+          + 0.15 * flops_per_token(cfg, tc.context_ramp[2])
     hours = fpt * total_tokens / (n_gpus * H100_BF16_FLOPS * mfu) / 3600
-    mem = training_memory(cfg, n_gpus, tokens_per_gpu=micro_tokens_per_gpu)
+    phases = []
+    for seq_len in tc.context_ramp:
+        seqs, accum = micro_batches(tc, seq_len, n_gpus)
+        phases.append({"context": seq_len, "sequences per step": tc.tokens_per_step // seq_len,
+                       "micro-batch per GPU": f"{seqs} x {seq_len:,} = {seqs * seq_len:,} tokens", "micro-batches": accum,
+                       "activation checkpointing": tc.activation_checkpointing,
+                       "GiB per GPU": round(step_memory(cfg, tc, seq_len, n_gpus)["total"], 1)})
     return {"command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out runs/{preset} "
-                       "--data-source hub --activation-checkpointing",
+                       f"--data-source hub --grad-accum {tc.grad_accum}" + (" --activation-checkpointing" if tc.activation_checkpointing else ""),
             "parameters": count_params(cfg), "steps": tc.steps, "tokens per step": tc.tokens_per_step,
-            "total tokens": total_tokens, "micro-batch tokens per GPU": micro_tokens_per_gpu, "gradient accumulation": accum,
-            "memory per GPU (GiB)": round(mem["total"], 1), "MFU": mfu, "GPU hours": round(hours * n_gpus),
-            "wall-clock hours": round(hours, 1)}
+            "total tokens": total_tokens, "memory per GPU (GiB)": max(p["GiB per GPU"] for p in phases), "MFU": mfu,
+            "GPU hours": round(hours * n_gpus), "wall-clock hours": round(hours, 1), "phases": phases}

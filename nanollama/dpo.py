@@ -11,10 +11,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from .packing import IGNORE
+from .train import Task
 
 # %% auto #0
-__all__ = ['PAIR_KINDS', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair',
-           'dpo_train', 'PairSampler']
+__all__ = ['PAIR_KINDS', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair', 'DPOTask',
+           'dpo_train']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
 def dpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_chosen: torch.Tensor, ref_rejected: torch.Tensor,
@@ -94,58 +95,66 @@ def _pad(seqs, pad_id):
     return ids, labels
 
 # %% ../nbs/12_dpo.ipynb #0f90b009
-def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_size: int = 8, lr: float = 1e-5,
-              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True, bf16: bool = True,
-              resume: bool = False, checkpoint_every: int = 50, stop_after: int | None = None):
-    """DPO fine-tuning of `policy` against a frozen CPU copy of itself (BF16 autocast for both, as in chapter 07); returns
-    (history, reference). Crash-safe checkpoints every `checkpoint_every` steps (chapter 07); `resume=True` continues
-    from the last one to the same losses — the reference is the model passed in, i.e. the SFT model, either way."""
-    from tqdm.auto import tqdm
-    from nanollama.train import save_checkpoint, load_checkpoint, metrics_until
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(seed); rng = random.Random(seed)
-    reference = copy.deepcopy(policy).requires_grad_(False).eval().to("cpu")
-    data = [tokenize_pair(tok, p) for p in pairs]
-    ref_cache = {}
-    def ref_logps(idx):
-        missing = [i for i in idx if i not in ref_cache]
-        if missing:
-            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                for k, side in ((0, "c"), (1, "r")):
-                    ids, labels = _pad([data[i][k] for i in missing], tok.pad_token_id)
-                    for i, v in zip(missing, sequence_logprobs(reference, ids, labels)): ref_cache[(i, side)] = v
-        out = [torch.stack([ref_cache[(i, s)] for i in idx]) for s in ("c", "r")]
-        if not precompute_reference: ref_cache.clear()
-        return out
-    if precompute_reference: ref_logps(list(range(len(data))))
-    device = next(policy.parameters()).device
-    opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=lr, betas=(0.9, 0.95), weight_decay=0.0)
-    sampler = PairSampler(rng)                                    # DPO keeps its lr fixed: no scheduler to checkpoint
-    first = load_checkpoint(out_dir, policy, opt, None, sampler) if resume else 0
-    metrics = out_dir / "metrics.jsonl"
-    history = metrics_until(metrics, first)
-    policy = policy.train()
-    with open(metrics, "a") as log:
-        for step in tqdm(range(first, steps), initial=first, total=steps, desc="dpo", disable=not progress):
-            idx = rng.sample(range(len(data)), min(batch_size, len(data)))
-            rc, rr = ref_logps(idx)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                pc = sequence_logprobs(policy, *[t.to(device) for t in _pad([data[i][0] for i in idx], tok.pad_token_id)])
-                pr = sequence_logprobs(policy, *[t.to(device) for t in _pad([data[i][1] for i in idx], tok.pad_token_id)])
-            loss, cr, rj = dpo_loss(pc, pr, rc.to(device), rr.to(device), beta)
-            loss.backward(); torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0); opt.step(); opt.zero_grad(set_to_none=True)
-            history.append({"step": step + 1, "loss": loss.item(), "chosen_reward": cr.mean().item(), "rejected_reward": rj.mean().item(),
-                            "margin": (cr - rj).mean().item(), "accuracy": (cr > rj).float().mean().item(),
-                            "policy_chosen_logp": pc.mean().item(), "policy_rejected_logp": pr.mean().item()})
-            log.write(json.dumps(history[-1]) + "\n"); log.flush()
-            if step + 1 < steps and ((step + 1) % checkpoint_every == 0 or step + 1 == stop_after):
-                save_checkpoint(out_dir, policy, opt, None, sampler, step + 1)
-            if step + 1 == stop_after: return history, reference
-    policy.eval().save_pretrained(out_dir, tokenizer=tok)
-    return history, reference
+class DPOTask(Task):
+    """Chapter 07's Task for DPO: `batch_size` preference pairs per step, the loss of `dpo_loss` summed over them.
+    The frozen reference stays on the CPU, unsharded, in every process: it needs no gradients and no optimizer state,
+    only a forward pass over this process's rows (BF16 autocast), and on the CPU it leaves the GPU to the policy."""
+    name = "dpo"
 
-class PairSampler:
-    "The random.Random that picks each step's pairs, with the state_dict a checkpoint stores."
-    def __init__(self, rng: random.Random): self.rng = rng
-    def state_dict(self) -> dict: return {"rng": self.rng.getstate()}
-    def load_state_dict(self, d: dict): self.rng.setstate(d["rng"])
+    def __init__(self, tok, pairs: list[dict], reference, batch_size: int = 8, beta: float = 0.1, seed: int = 0,
+                 precompute_reference: bool = False, bf16: bool = True):
+        self.data = [tokenize_pair(tok, p) for p in pairs]
+        self.reference, self.pad_id, self.batch_size, self.beta, self.bf16 = reference, tok.pad_token_id, batch_size, beta, bf16
+        self.rng, self.ref_cache, self.keep_cache = random.Random(seed), {}, precompute_reference
+        if precompute_reference: self.reference_logps(list(range(len(self.data))))
+
+    def reference_logps(self, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        "The reference's summed log-probs of pairs `idx`: (chosen (B,), rejected (B,)), computed on the CPU."
+        missing = [i for i in idx if i not in self.ref_cache]
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            for side in (0, 1):
+                if not missing: break
+                ids, labels = _pad([self.data[i][side] for i in missing], self.pad_id)
+                for i, lp in zip(missing, sequence_logprobs(self.reference, ids, labels)):
+                    self.ref_cache.setdefault(i, [None, None])[side] = lp
+        out = tuple(torch.stack([self.ref_cache[i][side] for i in idx]) for side in (0, 1))
+        if not self.keep_cache: self.ref_cache.clear()
+        return out
+
+    def next_batch(self, model, step):
+        idx = self.rng.sample(range(len(self.data)), min(self.batch_size, len(self.data)))
+        (ci, cl), (ri, rl) = (_pad([self.data[i][side] for i in idx], self.pad_id) for side in (0, 1))
+        batch = {"idx": torch.tensor(idx), "chosen_ids": ci, "chosen_labels": cl, "rejected_ids": ri, "rejected_labels": rl}
+        return batch, {"tokens": ci.numel() + ri.numel()}
+
+    def units(self, batch): return len(batch["idx"])
+
+    def loss(self, model, batch, tc, compiled):
+        pc = sequence_logprobs(model, batch["chosen_ids"], batch["chosen_labels"])       # (b,) this process's pairs
+        pr = sequence_logprobs(model, batch["rejected_ids"], batch["rejected_labels"])
+        rc, rr = (t.to(pc.device) for t in self.reference_logps(batch["idx"].tolist()))
+        mean, cr, rj = dpo_loss(pc, pr, rc, rr, self.beta)
+        return mean * len(pc), {"loss": mean.detach() * len(pc), "chosen_reward": cr.sum(), "rejected_reward": rj.sum(),
+                                "margin": (cr - rj).sum(), "accuracy": (cr > rj).float().sum(),
+                                "policy_chosen_logp": pc.detach().sum(), "policy_rejected_logp": pr.detach().sum()}
+
+    def state_dict(self): return {"rng": self.rng.getstate()}
+    def load_state_dict(self, d): self.rng.setstate(d["rng"])
+
+def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_size: int = 8, lr: float = 5e-5,
+              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True, bf16: bool = True,
+              resume: bool = False, checkpoint_every: int = 50, stop_after: int | None = None, reference=None,
+              grad_accum: int = 1, activation_checkpointing: bool = False):
+    """DPO fine-tuning of `policy` with chapter 07's `fit` (constant `lr`, BF16 autocast, accumulation, crash-safe
+    checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the SFT
+    model; under FSDP pass the copy made before sharding). Returns (history, reference)."""
+    from nanollama.train import TrainConfig, fit, rank_world
+    world = rank_world()[1]
+    if min(batch_size, len(pairs)) % (grad_accum * world):
+        raise ValueError(f"--batch-size {batch_size} does not split into {grad_accum} micro-batches x {world} processes")
+    reference = (reference if reference is not None else copy.deepcopy(policy)).requires_grad_(False).eval().to("cpu")
+    tc = TrainConfig(steps=steps, lr=lr, warmup_steps=0, decay_frac=0.0, weight_decay=0.0, bf16=bf16, seed=seed,
+                     grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, checkpoint_every=checkpoint_every)
+    task = DPOTask(tok, pairs, reference, batch_size, beta, seed, precompute_reference, bf16)
+    history = fit(policy, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=False)
+    return history, reference

@@ -12,13 +12,13 @@ from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
 from .packing import IGNORE
+from .train import LMTask
 
 # %% auto #0
 __all__ = ['TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA', 'GSM_ANNOTATION', 'SMALL_TALK', 'tool_call_text', 'assistant_content',
            'AssistantTurn', 'parse_assistant', 'tool_conversation', 'arithmetic_tool_examples', 'comparison_example',
            'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples', 'validate_example',
-           'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'finetune', 'BatchCount',
-           'plot_sft']
+           'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask', 'finetune', 'plot_sft']
 
 # %% ../nbs/09_sft.ipynb #b7fc6729
 TOOL_NAME = "python"
@@ -265,60 +265,54 @@ def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16)
     model.train(was_training)
     return hits / max(1, total)
 
+class SFTTask(LMTask):
+    """Chapter 07's Task for SFT: packed whole conversations (`sft_batches`), loss on the assistant's tokens (the labels
+    say which); the data position is the number of batches drawn, since the stream is deterministic."""
+    name = "sft"
+
+    def __init__(self, tok, examples: list[list[dict]], batch_size: int, seq_len: int, seed: int = 0,
+                 assistant_only: bool = True, eval_examples: list[list[dict]] | None = None, eval_every: int = 50,
+                 steps: int = 0, start_acc: float | None = None):
+        tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
+        self.stream = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
+        self.drawn, self.tok, self.steps = 0, tok, steps
+        self.eval_examples, self.eval_every, self.start_acc = eval_examples, eval_every, start_acc
+
+    def next_batch(self, model, step):
+        b = next(self.stream); self.drawn += 1
+        return b, {"tokens": b["input_ids"].numel(), "targets": self.units(b)}
+
+    def after_step(self, model, step):
+        out = {"digit_acc_start": self.start_acc} if step == 1 and self.start_acc is not None else {}
+        if self.eval_examples and (step % self.eval_every == 0 or step == self.steps):
+            out["digit_acc"] = digit_accuracy(model, self.tok, self.eval_examples)
+        return out
+
+    def state_dict(self): return {"drawn": self.drawn}
+
+    def load_state_dict(self, d):
+        for _ in range(d["drawn"] - self.drawn): next(self.stream)         # replay the stream to where it was
+        self.drawn = d["drawn"]
+
 def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, batch_size: int = 8, seq_len: int = 512,
              lr: float = 1e-3, warmup: int = 20, bf16: bool = True, seed: int = 0, assistant_only: bool = True,
              progress: bool = True, compile: bool | None = None, eval_examples: list[list[dict]] | None = None,
-             eval_every: int = 50, resume: bool = False, checkpoint_every: int = 100, stop_after: int | None = None) -> list[dict]:
-    """Supervised fine-tuning on chat `examples`; writes metrics.jsonl and the model (an HF dir) to out_dir.
-    With `eval_examples`, every `eval_every` steps (and before the first) logs their teacher-forced `digit_acc`.
-    Checkpoints every `checkpoint_every` steps with chapter 07's crash-safe `save_checkpoint`; `resume=True` continues
-    from the last one to the same losses; `stop_after` checkpoints and returns after that step."""
-    from tqdm.auto import tqdm
-    from nanollama.train import (TrainConfig, make_optimizer, wsd_factor, chunked_loss, compile_blocks, save_checkpoint,
-                                 load_checkpoint, metrics_until)
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(seed)
-    tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps)
-    opt = make_optimizer(model, tc)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
-    tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
-    batches = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
-    drawn = BatchCount()                                          # the batch stream is deterministic: resuming skips
-    first = load_checkpoint(out_dir, model, opt, sched, drawn) if resume else 0
-    for _ in range(drawn.n): next(batches)
-    metrics = out_dir / "metrics.jsonl"
-    history = metrics_until(metrics, first)
-    compiled = compile_blocks(model, compile, steps - first)      # chapter 07: compiled when the run is long enough
-    device = next(model.parameters()).device                      # train where the model is (CPU, or a GPU)
-    model.train()
-    start_acc = digit_accuracy(model, tok, eval_examples) if eval_examples and first == 0 else None
-    bar = tqdm(range(first, steps), initial=first, total=steps, desc="sft", disable=not progress)
-    with open(metrics, "a") as log:
-        for step in bar:
-            b = {k: v.to(device) for k, v in next(batches).items()}; drawn.n += 1
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                ce, z, n = model(b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], 4096, compiled))
-            ((ce + tc.z_loss * z) / n).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
-            lr_now = sched.get_last_lr()[0]
-            opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-            history.append({"step": step + 1, "loss": ce.item() / n.item(), "lr": lr_now, "targets": n.item()})
-            if eval_examples and ((step + 1) % eval_every == 0 or step + 1 == steps):
-                history[-1]["digit_acc"] = digit_accuracy(model, tok, eval_examples)
-                bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", digit_acc=f"{history[-1]['digit_acc']:.2f}")
-            if step == 0 and start_acc is not None: history[-1]["digit_acc_start"] = start_acc
-            log.write(json.dumps(history[-1]) + "\n"); log.flush()
-            if step + 1 < steps and ((step + 1) % checkpoint_every == 0 or step + 1 == stop_after):
-                save_checkpoint(out_dir, model, opt, sched, drawn, step + 1)
-            if step + 1 == stop_after: return history
-    model.eval().save_pretrained(out_dir, tokenizer=tok)
-    return history
-
-class BatchCount:
-    "How many SFT batches were drawn: all a checkpoint needs to resume the deterministic batch stream."
-    def __init__(self): self.n = 0
-    def state_dict(self) -> dict: return {"n": self.n}
-    def load_state_dict(self, d: dict): self.n = d["n"]
+             eval_every: int = 50, resume: bool = False, checkpoint_every: int = 100, stop_after: int | None = None,
+             grad_accum: int = 1, activation_checkpointing: bool = False) -> list[dict]:
+    """Supervised fine-tuning on chat `examples` with chapter 07's `fit` (AdamW, warm-up then linear decay to 0, BF16,
+    accumulation, crash-safe checkpoints, exact `resume`); metrics.jsonl and the model (an HF dir) in out_dir.
+    With `eval_examples`, logs their teacher-forced `digit_acc` before the first step and every `eval_every` steps.
+    Works on a plain model on any device or an FSDP-sharded one (chapter 08)."""
+    from nanollama.train import TrainConfig, fit, rank_world
+    world = rank_world()[1]
+    if batch_size % (grad_accum * world):
+        raise ValueError(f"--batch-size {batch_size} does not split into {grad_accum} micro-batches x {world} processes")
+    tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps, bf16=bf16, seed=seed,
+                     grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, loss_chunk=4096,
+                     checkpoint_every=checkpoint_every)
+    start = digit_accuracy(model, tok, eval_examples) if eval_examples and not resume else None
+    task = SFTTask(tok, examples, batch_size, seq_len, seed, assistant_only, eval_examples, eval_every, steps, start)
+    return fit(model, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
 
 def plot_sft(path):
     "SFT loss and (if logged) teacher-forced digit accuracy from a metrics.jsonl."

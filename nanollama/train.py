@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
-from .config import ModelConfig, Settings, load_settings
+from .config import ModelConfig, Settings, load_settings, RECOMPUTE_LOGITS_ABOVE
 from .model import NanoLlama
 from .data import curriculum_phase, phase_stream, training_corpus, PHASE_BOUNDARIES
 from .packing import Packer, IGNORE
@@ -22,8 +22,9 @@ from .tokenizer import encode_plain
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at', 'make_optimizer',
-           'chunked_loss', 'TrainData', 'save_checkpoint', 'metrics_until', 'find_checkpoint', 'load_checkpoint',
-           'export_model', 'check_batches', 'compile_unavailable', 'compile_blocks', 'train', 'plot_metrics']
+           'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint', 'metrics_until', 'find_checkpoint',
+           'load_checkpoint', 'export_model', 'micro_batches', 'check_batches', 'compile_unavailable', 'compile_blocks',
+           'Task', 'LMTask', 'fit', 'PretrainTask', 'train', 'step_memory', 'measured_step_memory', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class TrainConfig:
     seed: int = 1337
 
 TRAIN_PRESETS = {
-    "nanollama-1b": TrainConfig(),
+    "nanollama-1b": TrainConfig(grad_accum=8, activation_checkpointing=True),   # fits 80 GB per GPU: chapter 08
     "nanollama-tiny": TrainConfig(steps=400, tokens_per_step=8192, lr=1e-3, warmup_steps=40,
                                   context_ramp=(256, 512, 1024), loss_chunk=2048, checkpoint_every=100),
     "smollm2-135m": TrainConfig(steps=20_000, tokens_per_step=262_144, lr=3e-3, context_ramp=(2048, 4096, 8192)),
@@ -92,7 +93,7 @@ def _chunk_sums(h, y, head):
 @lru_cache(None)
 def _compiled_chunk_sums(): return torch.compile(_chunk_sums)
 
-def chunked_loss(labels: torch.Tensor, chunk: int = 8192, compiled: bool = False, recompute_above: int = 2**28):
+def chunked_loss(labels: torch.Tensor, chunk: int = 8192, compiled: bool = False, recompute_above: int = RECOMPUTE_LOGITS_ABOVE):
     """A loss_fn for NanoLlama.forward: (h (B, T, d), head) -> (ce_sum, z_sum, n_targets) over non-ignored labels.
     Once the batch's fp32 logits would exceed `recompute_above` bytes (256 MiB: always for the 1B model, never for the
     tiny one), each chunk's logits are recomputed in the backward pass instead of kept. `compiled`: the chunk's
@@ -163,18 +164,18 @@ class TrainData:
         self.streams, self.iters, self._pending = {}, {}, dict(d["streams"])
 
 # %% ../nbs/07_training.ipynb #280d8a4f
-def _rank_world():
+def rank_world():
     d = torch.distributed
     return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
 
 def _barrier():
-    if _rank_world()[1] > 1: torch.distributed.barrier()
+    if rank_world()[1] > 1: torch.distributed.barrier()
 
 def save_checkpoint(out_dir, model, opt, sched, data: TrainData, step: int, extra: dict | None = None):
     "Atomically replace DIR/train_state with the state after `step`."
     import torch.distributed.checkpoint as dcp
     from torch.distributed.checkpoint.state_dict import get_state_dict
-    out_dir = Path(out_dir); rank, _ = _rank_world()
+    out_dir = Path(out_dir); rank, _ = rank_world()
     final, tmp, old = out_dir / "train_state", out_dir / "train_state.tmp", out_dir / "train_state.old"
     if rank == 0: shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     _barrier()
@@ -224,19 +225,31 @@ def export_model(model, out_dir, tokenizer=None):
     "Write the (possibly sharded) model as a Hugging Face directory at `out_dir` from rank 0."
     from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
     sd = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-    if _rank_world()[0] == 0:
+    if rank_world()[0] == 0:
         with torch.device("meta"): plain = NanoLlama(model.cfg)
         plain.load_state_dict(sd, assign=True); plain.rope_theta = model.rope_theta
         plain.save_pretrained(out_dir, tokenizer=tokenizer)
     _barrier()
 
 # %% ../nbs/07_training.ipynb #7eeece29
+def micro_batches(tc: TrainConfig, seq_len: int, world: int = 1) -> tuple[int, int]:
+    """(sequences per micro-batch on each process, micro-batches per step) at context `seq_len`.
+    `grad_accum` is the accumulation at the first context; longer contexts keep that micro-batch's tokens (but at
+    least one sequence), so they need fewer micro-batches. The 1B recipe on 8 GPUs, accumulation 8: 4 × 4K tokens
+    in 8 micro-batches at 4K, 1 × 32K in 4 at 32K, 1 × 128K in 1 at 128K -- the same 1M tokens per step."""
+    first = tc.context_ramp[0]
+    micro_tokens = max(1, tc.tokens_per_step // first) // world // tc.grad_accum * first
+    per_process = max(1, tc.tokens_per_step // seq_len) // world
+    seqs = max(1, micro_tokens // seq_len)
+    return seqs, max(1, per_process // seqs)
+
 def check_batches(tc: TrainConfig, cfg: ModelConfig, world: int = 1):
-    "Raise a one-line ValueError unless every phase's global batch splits into grad_accum x world equal micro-batches."
+    "Raise a one-line ValueError unless every phase's global batch splits into equal micro-batches on `world` processes."
     if tc.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, not {tc.grad_accum}")
     for seq_len in tc.context_ramp:                               # every context the curriculum reaches (schedule_at)
         batch = max(1, tc.tokens_per_step // seq_len)
-        if batch % (tc.grad_accum * world):
+        seqs, accum = micro_batches(tc, seq_len, world)
+        if batch % world or (seq_len == tc.context_ramp[0] and batch // world % tc.grad_accum) or seqs * accum * world != batch:
             raise ValueError(f"at context {seq_len} a step holds {batch} sequences, which do not split into "
                              f"{tc.grad_accum} micro-batches x {world} processes; choose a grad_accum that divides {max(1, batch // world)}")
 
@@ -260,66 +273,178 @@ def compile_blocks(model, compile: bool | None = None, steps: int = 0) -> bool:
     for layer in model.layers: layer.compile()
     return True
 
-# %% ../nbs/07_training.ipynb #69c664be
-def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData | None = None, resume: bool = False,
-          stop_after: int | None = None, progress: bool = True, compile: bool | None = None) -> list[dict]:
-    "Pre-train `model` (plain or FSDP-sharded) for tc.steps; writes metrics.jsonl, checkpoints and the HF model to out_dir."
+# %% ../nbs/07_training.ipynb #0b50754f
+class Task:
+    """What one stage trains on, for `fit`: its batches, its loss and its data position. Pre-training (`PretrainTask`),
+    SFT (chapter 09) and DPO (chapter 12) each subclass it; the loop is shared."""
+    name = "train"
+
+    def next_batch(self, model, step: int) -> tuple[dict, dict]:
+        """(the step's global batch {name: (B, ...) tensor}, fields to log). Fields may include `tokens` (tokens in the
+        step, for tokens/s) and `micro_batches` (how many to split the batch into; default tc.grad_accum)."""
+        raise NotImplementedError
+
+    def units(self, batch: dict) -> int:
+        "How many things the step's loss is a mean over (target tokens; preference pairs)."
+        raise NotImplementedError
+
+    def loss(self, model, batch: dict, tc: TrainConfig, compiled: bool) -> tuple[torch.Tensor, dict]:
+        "(objective summed over this process's rows, {name: summed value to log}); the batch is on the model's device."
+        raise NotImplementedError
+
+    def after_step(self, model, step: int) -> dict:
+        "Extra fields for this step's metrics row (an evaluation, counts of dropped documents)."
+        return {}
+
+    def state_dict(self) -> dict: return {}
+    def load_state_dict(self, d: dict): pass
+
+
+class LMTask(Task):
+    "Next-token prediction on {input_ids, labels, doc_ids} batches: chunked cross-entropy + z-loss (pre-training, SFT)."
+    def units(self, batch): return int((batch["labels"] != IGNORE).sum())
+
+    def loss(self, model, batch, tc, compiled):
+        ce, z, _ = model(batch["input_ids"], doc_ids=batch["doc_ids"],
+                         loss_fn=chunked_loss(batch["labels"], tc.loss_chunk, compiled))
+        return ce + tc.z_loss * z, {"loss": ce, "z_loss": z}
+
+# %% ../nbs/07_training.ipynb #a4f74911
+def _rows(batch: dict, part: int, parts: int) -> dict:
+    "Rows `part` of `parts` equal slices of every tensor in `batch`."
+    return {k: v.chunk(parts)[part] for k, v in batch.items()}
+
+def _full(t):
+    "A plain tensor from an FSDP DTensor (or a plain tensor)."
+    return t.full_tensor() if hasattr(t, "full_tensor") else t
+
+def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: bool = False, stop_after: int | None = None,
+        progress: bool = True, compile: bool | None = None) -> list[dict]:
+    """The training loop of every stage: `task`'s batches and loss, AdamW + WSD, BF16 autocast on the model's device,
+    `tc.grad_accum` micro-batches, clipping, `metrics.jsonl`, a progress bar, crash-safe checkpoints every
+    `tc.checkpoint_every` steps (each also exported as a Hugging Face dir), exact `resume`. Works on a plain or an
+    FSDP-sharded model (every process holds the same global batch and trains on its rows)."""
     from tqdm.auto import tqdm
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    rank, world = _rank_world()
+    rank, world = rank_world()
     torch.manual_seed(tc.seed); np.random.seed(tc.seed); random.seed(tc.seed)
-    data = data or TrainData(tokenizer, seed=tc.seed)
     opt = make_optimizer(model, tc)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
-    step = load_checkpoint(out_dir, model, opt, sched, data) if resume else 0
+    step = load_checkpoint(out_dir, model, opt, sched, task) if resume else 0
     metrics_path = out_dir / "metrics.jsonl"
     history = metrics_until(metrics_path, step) if rank == 0 else []
-    check_batches(tc, model.cfg, world)
     model.activation_checkpointing = tc.activation_checkpointing
     compiled = compile_blocks(model, compile, tc.steps - step)
     device = next(model.parameters()).device
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=tc.bf16)
-    tokens_seen = history[-1]["tokens"] if history else 0
-    bar = tqdm(total=tc.steps, initial=step, desc="pretrain", disable=not progress or rank != 0, dynamic_ncols=True)
+    tokens_seen = history[-1].get("tokens", 0) if history else 0
+    bar = tqdm(total=tc.steps, initial=step, desc=task.name, disable=not progress or rank != 0, dynamic_ncols=True)
     model.train()
     while step < tc.steps:
         t0 = time.perf_counter()
-        sch = schedule_at(step, tc, model.cfg)
-        model.rope_theta = sch["rope_theta"]
-        micro = max(1, sch["batch"] // tc.grad_accum)
-        batches = [data.next_batch(sch["phase"], micro, sch["seq_len"]) for _ in range(tc.grad_accum)]
-        n_targets = sum(int((b["labels"] != IGNORE).sum()) for b in batches)
-        ce_sum = z_sum = 0.0
-        for b in batches:
-            mine = {k: v.chunk(world)[rank].to(device) for k, v in b.items()}      # this rank's rows of the global batch
-            with autocast:
-                ce, z, _ = model(mine["input_ids"], doc_ids=mine["doc_ids"], loss_fn=chunked_loss(mine["labels"], tc.loss_chunk, compiled))
-            ((ce + tc.z_loss * z) * world / n_targets).backward()                   # FSDP averages grads over ranks
-            ce_sum, z_sum = ce_sum + ce.detach(), z_sum + z.detach()
+        batch, info = task.next_batch(model, step)                       # the global batch, on the CPU
+        accum = info.pop("micro_batches", tc.grad_accum)
+        n_units = task.units(batch)                                      # the step's loss is a mean over all of them
+        sums = {}
+        for i in range(accum):
+            mine = {k: v.to(device) for k, v in _rows(_rows(batch, i, accum), rank, world).items()}
+            with autocast: objective, logged = task.loss(model, mine, tc, compiled)
+            (objective * world / n_units).backward()                     # FSDP averages gradients over processes: x world
+            for k, v in logged.items(): sums[k] = sums.get(k, 0.0) + v.detach().float()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         lr = sched.get_last_lr()[0]
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         step += 1
-        sums = torch.stack([torch.as_tensor(ce_sum, dtype=torch.float32), torch.as_tensor(z_sum, dtype=torch.float32)]).to(device)
-        if world > 1: torch.distributed.all_reduce(sums)
-        tokens_seen += micro * tc.grad_accum * sch["seq_len"]
-        dt = time.perf_counter() - t0
-        m = {"step": step, "loss": sums[0].item() / n_targets, "z_loss": sums[1].item() / n_targets, "lr": lr,
-             "grad_norm": float(grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm),
-             "tokens": tokens_seen, "tokens_per_s": micro * tc.grad_accum * sch["seq_len"] / dt, "phase": sch["phase"],
-             "seq_len": sch["seq_len"], "rope_theta": sch["rope_theta"]}
-        if (dropped := data.dropped(sch["phase"])): m["dropped"] = dropped   # hub streams: decontaminated, deduplicated
+        totals = torch.stack([torch.as_tensor(v, device=device) for v in sums.values()])   # (n_logged,)
+        if world > 1: torch.distributed.all_reduce(totals)
+        tokens_seen += info.get("tokens", 0)
+        m = {"step": step, **{k: v / n_units for k, v in zip(sums, totals.tolist())}, "lr": lr,
+             "grad_norm": float(_full(grad_norm)), "tokens": tokens_seen,
+             "tokens_per_s": info.pop("tokens", 0) / (time.perf_counter() - t0), **info, **task.after_step(model, step)}
         history.append(m)
         if rank == 0:
             with open(metrics_path, "a") as f: f.write(json.dumps(m) + "\n")
-        bar.update(1); bar.set_postfix(loss=f"{m['loss']:.3f}", lr=f"{lr:.1e}", phase=m["phase"], ctx=m["seq_len"], tok_s=f"{m['tokens_per_s']:.0f}")
+        bar.update(1)
+        bar.set_postfix({k: f"{v:.3g}" for k, v in m.items() if k in ("loss", "lr", "seq_len", "digit_acc", "margin")})
         done = step == tc.steps or (stop_after is not None and step >= stop_after)
         if done or step % tc.checkpoint_every == 0:
-            save_checkpoint(out_dir, model, opt, sched, data, step)
+            save_checkpoint(out_dir, model, opt, sched, task, step)
             export_model(model, out_dir, tokenizer)
         if done: break
     bar.close()
+    model.eval()
     return history
+
+# %% ../nbs/07_training.ipynb #69c664be
+class PretrainTask(LMTask):
+    "Pre-training's Task: the curriculum's packed windows (TrainData); each step sets the phase's context and RoPE θ."
+    name = "pretrain"
+
+    def __init__(self, data: TrainData, tc: TrainConfig):
+        self.data, self.tc = data, tc
+
+    def next_batch(self, model, step):
+        sch = schedule_at(step, self.tc, model.cfg)
+        model.rope_theta = sch["rope_theta"]
+        seqs, accum = micro_batches(self.tc, sch["seq_len"], rank_world()[1])
+        batch = self.data.next_batch(sch["phase"], seqs * accum * rank_world()[1], sch["seq_len"])
+        return batch, {"micro_batches": accum, "tokens": batch["input_ids"].numel(), "phase": sch["phase"],
+                       "seq_len": sch["seq_len"], "rope_theta": sch["rope_theta"]}
+
+    def after_step(self, model, step):
+        dropped = self.data.dropped(schedule_at(step - 1, self.tc, model.cfg)["phase"])
+        return {"dropped": dropped} if dropped else {}           # hub streams: decontaminated, deduplicated
+
+    def state_dict(self): return self.data.state_dict()
+    def load_state_dict(self, d): self.data.load_state_dict(d)
+
+def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData | None = None, resume: bool = False,
+          stop_after: int | None = None, progress: bool = True, compile: bool | None = None) -> list[dict]:
+    "Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`; metrics.jsonl, checkpoints and the HF model in out_dir."
+    check_batches(tc, model.cfg, rank_world()[1])
+    task = PretrainTask(data or TrainData(tokenizer, seed=tc.seed), tc)
+    return fit(model, task, tc, out_dir, tokenizer, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
+
+# %% ../nbs/07_training.ipynb #11d72880
+def step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, world: int = 1) -> dict[str, float]:
+    "Chapter 00's `training_memory` (GiB per process) for the micro-batch `fit` runs at context `seq_len` on `world` processes."
+    from nanollama.config import training_memory
+    seqs, _ = micro_batches(tc, seq_len, world)
+    return training_memory(cfg, world, seqs * seq_len, tc.activation_checkpointing, tc.loss_chunk)
+
+_MEMORY_CHILD = """
+import json, resource, sys, torch
+from nanollama.config import ModelConfig
+from nanollama.model import NanoLlama
+from nanollama.train import TrainConfig, LMTask, make_optimizer
+torch.set_num_threads(1)
+cfg, tc, seq_len, seqs, steps = json.loads(sys.argv[1])
+cfg, tc = ModelConfig(**cfg), TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in tc.items()})
+x = torch.randint(0, cfg.vocab_size, (seqs, seq_len))
+batch = {"input_ids": x, "labels": x, "doc_ids": None}
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+model = NanoLlama(cfg)
+model.activation_checkpointing = tc.activation_checkpointing
+opt = make_optimizer(model, tc)
+for _ in range(steps):                     # the second step is the first with Adam's moments allocated
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.bf16):
+        objective, _ = LMTask().loss(model, batch, tc, False)
+    (objective / x.numel()).backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+    opt.step(); opt.zero_grad(set_to_none=True)
+print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024))
+"""
+
+def measured_step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, steps: int = 2) -> float:
+    "Peak memory (GiB) of `steps` real training steps of one micro-batch at context `seq_len`, measured in a fresh process."
+    import subprocess
+    from dataclasses import asdict
+    seqs, _ = micro_batches(tc, seq_len)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
+    args = json.dumps([asdict(cfg), asdict(tc), seq_len, seqs, steps])
+    r = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, args], capture_output=True, text=True, env=env)
+    if r.returncode: raise RuntimeError(f"memory measurement failed: {r.stderr.strip().splitlines()[-1:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1]) / 2**30
 
 # %% ../nbs/07_training.ipynb #2d66e412
 def plot_metrics(path, ax=None):
