@@ -150,14 +150,16 @@ def cmd_dpo(args) -> int:
 def cmd_speedrun(args) -> int:
     import torch
     from nanollama.config import load_settings, get_preset
-    from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, plan_1b
+    from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, GPU_1B, plan_1b
     get_preset(args.preset)
     if args.preset == "nanollama-1b" and not torch.cuda.is_available():
         print(plan_1b()); return 0
-    if args.preset != "nanollama-tiny": raise ValueError(f"the CPU speedrun is scaled for nanollama-tiny; {args.preset} needs GPUs (see --preset nanollama-1b)")
+    if args.preset not in ("nanollama-tiny", "nanollama-1b"):
+        raise ValueError(f"the speedrun is scaled for nanollama-tiny (CPU or GPU) and nanollama-1b (GPUs), not {args.preset}")
+    config = GPU_1B if args.preset == "nanollama-1b" else SMOKE if args.smoke else SpeedrunConfig()
     if args.threads: torch.set_num_threads(args.threads)
     out = Path(args.out or load_settings().out_dir / "speedrun")
-    res = Speedrun(out, SMOKE if args.smoke else SpeedrunConfig(), resume=args.resume).run()
+    res = Speedrun(out, config, resume=args.resume).run()
     print(f"report: {res['report']['report']}  (serve it: nanollama demo --model {out / 'final'})")
     return 0
 

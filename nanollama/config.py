@@ -95,9 +95,12 @@ def training_memory(cfg: ModelConfig, n_gpus: int = 1, tokens_per_gpu: int = 819
     p, d, t = count_params(cfg), cfg.dim, tokens_per_gpu
     states = 16 * p / n_gpus                         # fp32 weights + grads + Adam m and v, sharded by FSDP
     scratch = 4 * p / n_gpus                         # AdamW's foreach step: one fp32 temporary per parameter
-    # bf16 weight copies: on one GPU autocast caches a copy of every weight for the backward pass; under FSDP only the
-    # gathered block, the prefetched next one and the root (embedding) exist at once
-    weights = 2 * p if n_gpus == 1 else 2 * (2 * block_params(cfg) + cfg.vocab_size * d)
+    # bf16 weight copies. FSDP: only the gathered block, the prefetched next one and the root (embedding) at once.
+    # One GPU: autocast caches a copy of every weight, kept for the backward pass -- unless blocks are recomputed, which
+    # drops them and casts one block's weights again while it is recomputed (the head's copy stays either way)
+    if n_gpus > 1: weights = 2 * (2 * block_params(cfg) + cfg.vocab_size * d)
+    elif checkpointing: weights = 2 * (block_params(cfg) + cfg.vocab_size * d)
+    else: weights = 2 * p
     kept = cfg.n_layers * 4 * d + block_activation_bytes(cfg) if checkpointing else cfg.n_layers * block_activation_bytes(cfg)
     acts = t * (kept + 20 * d)                       # + the final norm, the head's input and the embedding's
     chunk = min(t, loss_chunk)

@@ -125,7 +125,7 @@ class DPOTask(Task):
         idx = self.rng.sample(range(len(self.data)), min(self.batch_size, len(self.data)))
         (ci, cl), (ri, rl) = (_pad([self.data[i][side] for i in idx], self.pad_id) for side in (0, 1))
         batch = {"idx": torch.tensor(idx), "chosen_ids": ci, "chosen_labels": cl, "rejected_ids": ri, "rejected_labels": rl}
-        return batch, {"tokens": ci.numel() + ri.numel()}
+        return batch, {"tokens": ci.numel() + ri.numel(), "seq_len": max(ci.shape[1], ri.shape[1])}
 
     def units(self, batch): return len(batch["idx"])
 

@@ -13,8 +13,8 @@ import torch
 from .config import atomic_write
 
 # %% auto #0
-__all__ = ['SMOKE', 'STAGES', 'STAGE_ESTIMATE_S', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval', 'reference_eval',
-           'Speedrun', 'write_report']
+__all__ = ['SMOKE', 'GPU_1B', 'STAGES', 'STAGE_ESTIMATE_S', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval',
+           'reference_eval', 'Speedrun', 'write_report']
 
 # %% ../nbs/17_speedrun.ipynb #5bfd251e
 @dataclass(frozen=True)
@@ -34,33 +34,54 @@ class SpeedrunConfig:
     agent_problems: int = 100       # held-out arithmetic problems per split (chapter 04b)
     compile: bool = True            # torch.compile the blocks (BF16 autocast is on either way); False: eager
     eval_dtype: str = "bf16"        # weights while evaluating: batched scoring/decoding is 1.5-3x faster in BF16 (chapter 10b)
+    data_source: str = "offline"    # "hub": pre-train on the cleaned hub streams (chapter 13), chat and pairs from the hub
+    grad_accum: int = 1             # SFT and DPO micro-batches per step (pre-training: the preset's)
+    activation_checkpointing: bool = False
     seed: int = 1337
 
 SMOKE = SpeedrunConfig(pretrain_steps=4, tokens_per_step=2048, sft_steps=4, sft_batch=4, sft_examples=60, dpo_steps=2,
                        dpo_pairs=8, eval_limit=2, gsm8k_limit=2, agent_problems=3, compile=False)
+# NanoLlama-1B on GPUs: the preset's full pre-training (100K steps of 1M tokens, under torchrun when there are
+# several GPUs), then SFT (~400M tokens) and DPO on one GPU with accumulation and checkpointing (they fit in 80 GB)
+GPU_1B = SpeedrunConfig(preset="nanollama-1b", pretrain_steps=100_000, tokens_per_step=1_048_576, sft_steps=3000,
+                        sft_batch=32, sft_examples=100_000, sft_seq_len=4096, dpo_steps=1000, dpo_pairs=20_000,
+                        eval_limit=100, gsm8k_limit=250, agent_problems=500, data_source="hub", grad_accum=8,
+                        activation_checkpointing=True)
 STAGES = ("data", "pretrain", "sft", "dpo", "eval", "export", "report")
 STAGE_ESTIMATE_S = {"data": 32, "pretrain": 217, "sft": 240, "dpo": 42, "eval": 102, "export": 1, "report": 1}   # measured, idle 2-core CPU
 
 def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
-    "What a NanoLlama-1B speedrun would do on `n_gpus` H100s (markdown)."
+    "What `nanollama speedrun --preset nanollama-1b` does on `n_gpus` H100s (markdown); printed where there is no GPU."
     from nanollama.distributed import pretrain_plan, H100_BF16_FLOPS
     from nanollama.config import get_preset, flops_per_token, training_memory
     p = pretrain_plan("nanollama-1b", n_gpus, mfu)
-    cfg = get_preset("nanollama-1b")
-    sft_tokens, dpo_pairs = 200_000_000, 100_000             # SFT and DPO run on one GPU (no sharding in chapters 09/12)
-    sft_h = flops_per_token(cfg, 4096) * sft_tokens / (H100_BF16_FLOPS * mfu) / 3600
-    one_gpu = training_memory(cfg, 1, 16_384)["total"]
+    cfg, g = get_preset("nanollama-1b"), GPU_1B
+    sft_tokens = g.sft_steps * g.sft_batch * g.sft_seq_len
+    sft_h = flops_per_token(cfg, g.sft_seq_len) * sft_tokens / (H100_BF16_FLOPS * mfu) / 3600
+    micro = g.sft_batch // g.grad_accum * g.sft_seq_len                   # SFT/DPO micro-batch tokens on one GPU
+    one_gpu = training_memory(cfg, 1, micro, g.activation_checkpointing)["total"]
     lines = ["# NanoLlama-1B speedrun plan (no GPU here: nothing was started)", "",
+             "On a machine with CUDA, `nanollama speedrun --preset nanollama-1b` runs every stage below (pre-training under "
+             "torchrun on all visible GPUs; the other stages on one).", "",
              f"Pre-training: {p['total tokens']/1e9:.0f}B tokens in {p['steps']:,} steps of {p['tokens per step']:,} tokens, "
-             f"curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% textbooks/papers.", "",
+             f"curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% textbooks/papers; "
+             "hub streams MinHash-deduplicated and 13-gram-decontaminated as they pass.", "",
              "| stage | command | tokens | memory per GPU | time @ MFU %d%% |" % int(mfu * 100), "|---|---|---|---|---|",
-             f"| pretrain | `{p['command']}` | {p['total tokens']/1e9:.0f}B | {p['memory per GPU (GiB)']} GiB | {p['wall-clock hours']} h |",
-             f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub` | {sft_tokens/1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
-             f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub` | {dpo_pairs:,} pairs | {one_gpu:.1f} GiB + reference on CPU | {2 * sft_h:.1f} h |",
-             "| eval | `nanollama eval --model runs/1b-dpo --tasks mmlu,gsm8k` | – | 1 GPU | < 1 h |",
+             f"| pretrain | `{p['command']}` | {p['total tokens']/1e9:.0f}B | ≤ {p['memory per GPU (GiB)']} GiB | {p['wall-clock hours']} h |",
+             f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub --seq-len {g.sft_seq_len} "
+             f"--batch-size {g.sft_batch} --grad-accum {g.grad_accum} --activation-checkpointing` | {sft_tokens/1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
+             f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub --grad-accum {g.grad_accum} "
+             f"--activation-checkpointing` | {g.dpo_pairs:,} pairs | < {one_gpu:.1f} GiB, reference on the CPU | {sft_h / 2:.1f} h |",
+             "| eval | `nanollama eval --model runs/1b-dpo --tasks mmlu,gsm8k --dtype bf16` | – | 1 GPU | < 1 h |",
              "| export | `nanollama export --model runs/1b-dpo --out 1b.q4_k_m.gguf --type q4_k_m` | – | CPU | minutes |", "",
-             f"{n_gpus}×H100 at {int(mfu*100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for pre-training."]
+             "SFT and DPO also run sharded: prefix the command with `torchrun --nproc_per_node=N -m nanollama.cli`.", "",
+             "Pre-training memory per GPU, phase by phase (chapter 08):", "",
+             "| context | micro-batch per GPU | micro-batches | activation checkpointing | GiB per GPU |", "|---|---|---|---|---|"]
+    lines += [f"| {ph['context']:,} | {ph['micro-batch per GPU']} | {ph['micro-batches']} | {ph['activation checkpointing']} | "
+              f"{ph['GiB per GPU']} |" for ph in p["phases"]]
+    lines += ["", f"{n_gpus}×H100 at {int(mfu*100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for pre-training."]
     return "\n".join(lines)
+
 
 # %% ../nbs/17_speedrun.ipynb #cda16c13
 def _code_shape(code: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
@@ -144,11 +165,25 @@ class Speedrun:
         (self.out / "stages").mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps(asdict(self.cfg), indent=1))
         self.results = {}
+        # GPUs when there are any (every stage trains and evaluates on `self.device`); pre-training uses all of them
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.world = torch.cuda.device_count() if self.device.type == "cuda" else 1
+
+    def pretrain_command(self, resume: bool = False) -> list[str]:
+        "The torchrun command line that pre-trains on all `self.world` GPUs (FSDP; hub data, cleaned in the stream)."
+        import sys
+        if self.cfg.data_source != "hub": raise ValueError("pre-training on several GPUs streams hub data: use data_source='hub'")
+        return [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={self.world}", "-m", "nanollama.cli",
+                "pretrain", "--preset", self.cfg.preset, "--out", str(self.out / "base"), "--steps", str(self.cfg.pretrain_steps),
+                "--tokens-per-step", str(self.cfg.tokens_per_step), "--seed", str(self.cfg.seed), "--data-source", "hub",
+                *(["--no-compile"] if not self.cfg.compile else []), *(["--resume"] if resume else [])]
 
     def _stage_file(self, name): return self.out / "stages" / f"{name}.json"
 
     def run(self, stages=STAGES) -> dict:
+        import os
         from tqdm.auto import tqdm
+        os.environ["NANOLLAMA_DATA_SOURCE"] = self.cfg.data_source      # every stage (and torchrun's processes) reads it
         bar = tqdm(total=sum(STAGE_ESTIMATE_S[s] for s in stages), desc="speedrun", unit="s", disable=not self.progress,
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| stage {postfix} [elapsed {elapsed}, ETA {remaining}]")
         for name in stages:
@@ -176,31 +211,37 @@ class Speedrun:
         from nanollama.arithmetic import check_disjoint
         check_disjoint()                                    # held-out wordings share nothing with training wordings
         d = self.out / "data"; d.mkdir(exist_ok=True)
-        corpus = training_corpus(progress=self.progress)
-        index = build_index(("gsm8k", "mmlu"))
-        docs = [(f"phase{p}/{src}/{i}", t) for p, srcs in corpus.items() for src, v in srcs.items() for i, t in enumerate(v)]
-        kept, report = filter_docs(docs, index)
-        keep = {k for k, _ in kept}
-        clean = {p: {src: [t for i, t in enumerate(v) if f"phase{p}/{src}/{i}" in keep] for src, v in srcs.items()} for p, srcs in corpus.items()}
-        (d / "corpus.json").write_text(json.dumps(clean)); (d / "decontam_corpus.json").write_text(json.dumps(report))
+        docs, kept, clean = [], [], None
+        if self.cfg.data_source == "offline":               # hub: pre-training cleans its streams as they pass (chapter 13)
+            corpus = training_corpus(progress=self.progress)
+            docs = [(f"phase{p}/{src}/{i}", t) for p, srcs in corpus.items() for src, v in srcs.items() for i, t in enumerate(v)]
+            kept, report = filter_docs(docs, build_index(("gsm8k", "mmlu")))
+            keep = {k for k, _ in kept}
+            clean = {p: {src: [t for i, t in enumerate(v) if f"phase{p}/{src}/{i}" in keep] for src, v in srcs.items()}
+                     for p, srcs in corpus.items()}
+            (d / "corpus.json").write_text(json.dumps(clean)); (d / "decontam_corpus.json").write_text(json.dumps(report))
         tok = build_tokenizer(self.cfg.preset, get_preset(self.cfg.preset).vocab_size, clean)
         tok.save_pretrained(str(self.out / "base" / "tokenizer"))
         examples, stats = build_sft_mixture(self.cfg.sft_examples, seed=self.cfg.seed, tokenizer=tok)
-        sft_kept, sft_report = filter_docs([(str(i), json.dumps(e)) for i, e in enumerate(examples)], index)
-        examples = [json.loads(t) for _, t in sft_kept]
-        (d / "sft.json").write_text(json.dumps(examples)); (d / "decontam_sft.json").write_text(json.dumps(sft_report))
+        (d / "sft.json").write_text(json.dumps(examples))  # decontaminated by build_sft_mixture (chapter 09)
         return {"corpus_docs": len(docs), "corpus_contaminated": len(docs) - len(kept), "corpus_mb": sum(len(t) for _, t in kept) / 1e6,
-                "contaminated_items": report["summary"].get("by_benchmark", report["summary"]),
-                "sft_examples": len(examples), "sft_contaminated": len(sft_report["contaminated_docs"]), "sft_mixture": stats,
+                "contaminated_items": report["summary"].get("by_benchmark", report["summary"]) if docs else "hub: counted per phase in base/metrics.jsonl",
+                "sft_examples": len(examples), "sft_contaminated": stats["contaminated"], "sft_mixture": stats,
                 "vocab": len(tok)}
 
     def stage_pretrain(self) -> dict:
         from nanollama.distributed import run_pretrain
         from nanollama.train import find_checkpoint
-        corpus = {int(k): v for k, v in json.loads((self.out / "data" / "corpus.json").read_text()).items()}
-        hist = run_pretrain(self.cfg.preset, self.out / "base", steps=self.cfg.pretrain_steps, seed=self.cfg.seed,
-                            resume=find_checkpoint(self.out / "base") is not None, tokens_per_step=self.cfg.tokens_per_step,
-                            corpus=corpus, progress=self.progress, compile=self.cfg.compile)
+        resume = find_checkpoint(self.out / "base") is not None
+        if self.world > 1:                                   # several GPUs: the same command under torchrun (FSDP)
+            import subprocess, sys
+            r = subprocess.run(self.pretrain_command(resume))
+            if r.returncode: raise RuntimeError(f"pre-training under torchrun failed (exit {r.returncode}); rerun with --resume")
+        else:
+            corpus = ({int(k): v for k, v in json.loads((self.out / "data" / "corpus.json").read_text()).items()}
+                      if self.cfg.data_source == "offline" else None)
+            run_pretrain(self.cfg.preset, self.out / "base", steps=self.cfg.pretrain_steps, seed=self.cfg.seed, resume=resume,
+                         tokens_per_step=self.cfg.tokens_per_step, corpus=corpus, progress=self.progress, compile=self.cfg.compile)
         ms = [json.loads(l) for l in (self.out / "base" / "metrics.jsonl").read_text().splitlines()]
         return {"steps": ms[-1]["step"], "tokens": ms[-1]["tokens"], "first_loss": ms[0]["loss"], "final_loss": ms[-1]["loss"],
                 "mean_tokens_per_s": sum(m["tokens_per_s"] for m in ms) / len(ms)}
@@ -212,13 +253,14 @@ class Speedrun:
         from nanollama.arithmetic import heldout_problems
         shutil.rmtree(self.out / "sft", ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "base"))
-        model = NanoLlama.from_pretrained(self.out / "base")
+        model = NanoLlama.from_pretrained(self.out / "base", device=self.device)
         examples = json.loads((self.out / "data" / "sft.json").read_text())
         held = heldout_problems(32)                          # teacher-forced copy accuracy on evaluation problems
         watch = [tool_conversation(p.question, p.thought, p.code, str(p.answer)) for s in ("seen wordings", "unseen wordings") for p in held[s]]
         hist = finetune(model, tok, examples, self.out / "sft", steps=self.cfg.sft_steps, batch_size=self.cfg.sft_batch,
                         seq_len=self.cfg.sft_seq_len, seed=self.cfg.seed, progress=self.progress, compile=self.cfg.compile,
-                        eval_examples=watch, eval_every=max(1, self.cfg.sft_steps // 10))
+                        eval_examples=watch, eval_every=max(1, self.cfg.sft_steps // 10), grad_accum=self.cfg.grad_accum,
+                        activation_checkpointing=self.cfg.activation_checkpointing)
         acc = [h["digit_acc"] for h in hist if "digit_acc" in h]
         return {"steps": len(hist), "first_loss": hist[0]["loss"], "final_loss": hist[-1]["loss"],
                 "tokens": self.cfg.sft_steps * self.cfg.sft_batch * self.cfg.sft_seq_len,
@@ -227,13 +269,15 @@ class Speedrun:
     def stage_dpo(self) -> dict:
         from transformers import AutoTokenizer
         from nanollama.model import NanoLlama
-        from nanollama.dpo import preference_pairs, dpo_train
+        from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
         for d in ("dpo", "final"): shutil.rmtree(self.out / d, ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "sft"))
-        model = NanoLlama.from_pretrained(self.out / "sft")
-        hist, _ = dpo_train(model, tok, preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed), self.out / "dpo",
-                            steps=self.cfg.dpo_steps, lr=1e-4, seed=self.cfg.seed, progress=self.progress)
-        shutil.copytree(self.out / "dpo", self.out / "final")
+        model = NanoLlama.from_pretrained(self.out / "sft", device=self.device)
+        pairs = hub_preference_pairs(self.cfg.dpo_pairs) if self.cfg.data_source == "hub" else preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed)
+        hist, _ = dpo_train(model, tok, pairs, self.out / "dpo", steps=self.cfg.dpo_steps, lr=1e-4, seed=self.cfg.seed,
+                            progress=self.progress, grad_accum=self.cfg.grad_accum,
+                            activation_checkpointing=self.cfg.activation_checkpointing)
+        shutil.copytree(self.out / "dpo", self.out / "final", ignore=shutil.ignore_patterns("train_state*"))
         k = max(1, len(hist) // 5)
         mean = lambda h, key: sum(x[key] for x in h) / len(h)
         return {"steps": len(hist), "margin_start": mean(hist[:k], "margin"), "margin_end": mean(hist[-k:], "margin"),
@@ -246,7 +290,7 @@ class Speedrun:
         problems = heldout_problems(self.cfg.agent_problems)
         out = {}
         for stage in ("base", "sft", "dpo"):
-            model, tok = load_model_and_tokenizer(self.out / stage, self.cfg.eval_dtype)   # one load: lm-eval and the agent
+            model, tok = load_model_and_tokenizer(self.out / stage, self.cfg.eval_dtype, self.device)   # one load: lm-eval and the agent
             r = {"lm_eval": _lm_eval_scores(self.out / stage, self.cfg.eval_limit, self.cfg.gsm8k_limit, self.out / "eval", model, tok)}
             if stage != "base":
                 for split, probs in problems.items():

@@ -174,7 +174,7 @@ def validate_example(tok, messages: list[dict]) -> str | None:
 
 def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> tuple[list[list[dict]], dict]:
     """(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use *counted in examples*, validated when a
-    tokenizer is given. CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
+    tokenizer is given, and without any conversation that shares a 13-gram with a GSM8K or MMLU test item (chapter 13). CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
     annotations, the rest word problems (chapter 04b) whose numbers never occur in the evaluation set."""
     from nanollama.config import load_settings
     from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
@@ -197,6 +197,9 @@ def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> t
         why = validate_example(tokenizer, ex) if tokenizer is not None else None
         if why: stats["rejected"][why] = stats["rejected"].get(why, 0) + 1
         else: examples.append(ex)
+    from nanollama.decontam import build_index, filter_docs       # chapter 13: no conversation may quote a test item
+    kept, report = filter_docs([(str(i), json.dumps(e)) for i, e in enumerate(examples)], build_index(("gsm8k", "mmlu"), s))
+    examples, stats["contaminated"] = [json.loads(t) for _, t in kept], len(report["contaminated_docs"])
     rng.shuffle(examples)
     return examples, stats
 
@@ -280,7 +283,7 @@ class SFTTask(LMTask):
 
     def next_batch(self, model, step):
         b = next(self.stream); self.drawn += 1
-        return b, {"tokens": b["input_ids"].numel(), "targets": self.units(b)}
+        return b, {"tokens": b["input_ids"].numel(), "seq_len": b["input_ids"].shape[1], "targets": self.units(b)}
 
     def after_step(self, model, step):
         out = {"digit_acc_start": self.start_acc} if step == 1 and self.start_acc is not None else {}

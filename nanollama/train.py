@@ -21,10 +21,11 @@ from .packing import Packer, IGNORE
 from .tokenizer import encode_plain
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at', 'make_optimizer',
-           'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint', 'metrics_until', 'find_checkpoint',
-           'load_checkpoint', 'export_model', 'micro_batches', 'check_batches', 'compile_unavailable', 'compile_blocks',
-           'Task', 'LMTask', 'fit', 'PretrainTask', 'train', 'step_memory', 'measured_step_memory', 'plot_metrics']
+__all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at',
+           'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint', 'metrics_until',
+           'find_checkpoint', 'load_checkpoint', 'export_model', 'micro_batches', 'check_batches',
+           'compile_unavailable', 'compile_blocks', 'Task', 'LMTask', 'fit', 'PretrainTask', 'train', 'step_memory',
+           'measured_step_memory', 'peak_flops', 'throughput_table', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
 @dataclass(frozen=True)
@@ -413,7 +414,8 @@ def step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, world: int = 1)
     return training_memory(cfg, world, seqs * seq_len, tc.activation_checkpointing, tc.loss_chunk)
 
 _MEMORY_CHILD = """
-import json, resource, sys, torch
+import json, sys, torch
+from pathlib import Path
 from nanollama.config import ModelConfig
 from nanollama.model import NanoLlama
 from nanollama.train import TrainConfig, LMTask, make_optimizer
@@ -422,7 +424,10 @@ cfg, tc, seq_len, seqs, steps = json.loads(sys.argv[1])
 cfg, tc = ModelConfig(**cfg), TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in tc.items()})
 x = torch.randint(0, cfg.vocab_size, (seqs, seq_len))
 batch = {"input_ids": x, "labels": x, "doc_ids": None}
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def kib(field):                            # this process's memory from /proc/self/status, in KiB
+    return int(next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(field)).split()[1])
+Path("/proc/self/clear_refs").write_text("5")    # reset the peak (VmHWM) to what is resident now
+before = kib("VmRSS:")
 model = NanoLlama(cfg)
 model.activation_checkpointing = tc.activation_checkpointing
 opt = make_optimizer(model, tc)
@@ -432,11 +437,12 @@ for _ in range(steps):                     # the second step is the first with A
     (objective / x.numel()).backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
     opt.step(); opt.zero_grad(set_to_none=True)
-print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024))
+print(json.dumps((kib("VmHWM:") - before) * 1024))
 """
 
 def measured_step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, steps: int = 2) -> float:
-    "Peak memory (GiB) of `steps` real training steps of one micro-batch at context `seq_len`, measured in a fresh process."
+    """Peak memory (GiB) of `steps` real training steps of one micro-batch at context `seq_len`, measured in a fresh
+    process (Linux: its peak resident memory, VmHWM, reset just before the model is built)."""
     import subprocess
     from dataclasses import asdict
     seqs, _ = micro_batches(tc, seq_len)
@@ -445,6 +451,45 @@ def measured_step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, steps:
     r = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, args], capture_output=True, text=True, env=env)
     if r.returncode: raise RuntimeError(f"memory measurement failed: {r.stderr.strip().splitlines()[-1:]}")
     return json.loads(r.stdout.strip().splitlines()[-1]) / 2**30
+
+# %% ../nbs/07_training.ipynb #d519c15c
+PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "L4": 121e12, "A10G": 70e12, "T4": 65e12}
+
+def peak_flops(device) -> float | None:
+    "Dense BF16 peak FLOP/s of `device` from its name (None for a CPU or an unknown GPU)."
+    device = torch.device(device)
+    if device.type != "cuda": return None
+    name = torch.cuda.get_device_name(device)
+    return next((v for k, v in PEAK_BF16_FLOPS.items() if k in name), None)
+
+def throughput_table(run_dir, procs: int = 1, peak: float | None = None) -> list[dict]:
+    "Median tokens/s and MFU of each stage (base/, sft/, dpo/ in `run_dir`), steps after the first."
+    from nanollama.config import flops_per_token
+    from nanollama.model import config_from_hf
+    rows = []
+    for stage in ("base", "sft", "dpo"):
+        path = Path(run_dir) / stage / "metrics.jsonl"
+        if not path.is_file(): continue
+        cfg = config_from_hf(json.loads((Path(run_dir) / stage / "config.json").read_text()))
+        ms = [json.loads(l) for l in path.read_text().splitlines()]
+        ms = ms[1:] or ms
+        tps = float(np.median([m["tokens_per_s"] for m in ms]))
+        fpt = float(np.median([flops_per_token(cfg, m.get("seq_len", cfg.max_seq_len)) for m in ms]))
+        rows.append({"stage": stage, "steps": len(ms) + 1, "tokens/s": round(tps), "TFLOP/s": round(tps * fpt / 1e12, 2),
+                     "MFU": round(tps * fpt / (procs * peak), 3) if peak else None})
+    return rows
+
+def _main(argv=None):
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m nanollama.train", description="tokens/s and MFU of each stage of a run")
+    p.add_argument("run_dir"); p.add_argument("--procs", type=int, default=1); p.add_argument("--device", default="cuda")
+    a = p.parse_args(argv)
+    peak = peak_flops(a.device) if a.device != "cpu" else None
+    print(f"{'stage':6} {'steps':>6} {'tokens/s':>12} {'TFLOP/s':>9} {'MFU':>6}   ({a.procs} process(es), peak {peak or 'unknown'})")
+    for r in throughput_table(a.run_dir, a.procs, peak):
+        print(f"{r['stage']:6} {r['steps']:>6} {r['tokens/s']:>12,} {r['TFLOP/s']:>9} {r['MFU'] if r['MFU'] is not None else '-':>6}")
+
+if __name__ == "__main__" and "__file__" in globals(): _main()
 
 # %% ../nbs/07_training.ipynb #2d66e412
 def plot_metrics(path, ax=None):

@@ -17,7 +17,7 @@ def sft_model(tmp_path_factory):
     assert r.returncode == 0, r.stderr[-3000:]
     r = run("sft", "--init", str(d / "base"), "--out", str(d / "sft"), "--steps", "3", "--examples", "40", "--batch-size", "2")
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "'rejected': {}" in r.stdout
+    assert "'rejected': {}" in r.stdout and "'contaminated': " in r.stdout
     return d / "sft"
 
 

@@ -83,3 +83,10 @@ def test_bad_data_files(tmp_path):
     bad.write_bytes(b'{"no_text": 1}\nnot json\n\xff\xfe\n')
     r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--data", str(bad))
     assert r.returncode == 2 and "no usable documents" in r.stderr
+
+
+def test_grad_accum_that_does_not_split_across_processes_is_refused(tmp_path):
+    "8 sequences per step on 2 processes leave 4 each: 8 micro-batches cannot be cut from them, and nothing starts."
+    r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--grad-accum", "8", torchrun=True)
+    assert r.returncode != 0 and "do not split into 8 micro-batches x 2 processes" in r.stderr, r.stderr[-2000:]
+    assert not (tmp_path / "o").exists()
