@@ -120,6 +120,7 @@ class Attention(nn.Module):
         self.k_proj = nn.Linear(cfg.dim, cfg.kv_dim, bias=False)
         self.v_proj = nn.Linear(cfg.dim, cfg.kv_dim, bias=False)
         self.o_proj = nn.Linear(cfg.n_heads * cfg.head_dim, cfg.dim, bias=False)
+        self.q_norm = self.k_norm = nn.Identity()      # per-head norms before RoPE: chapter 18's QK-norm puts RMSNorms here
 
     def forward(self, x, cos, sin, doc_ids=None, cache: KVCache | None = None):
         "x (B, T, dim), cos/sin (B, T, hd) -> (B, T, dim)."
@@ -127,7 +128,7 @@ class Attention(nn.Module):
         q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)      # (B, H, T, hd)
         k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)   # (B, Hkv, T, hd)
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
         if cache is not None: k, v = cache.update(self.layer_idx, k, v)                 # (B, Hkv, S, hd)
         y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)   # (B, H, T, hd)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))

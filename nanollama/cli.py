@@ -115,10 +115,12 @@ def cmd_pretrain(args) -> int:
     if args.threads: torch.set_num_threads(args.threads)
     preset = args.preset or load_settings().preset
     get_preset(preset)                                               # unknown preset -> error listing the presets
+    from nanollama.variants import parse_variants
+    variants = parse_variants(args.variant)                          # an unknown name: one line, nothing started
     hist = run_pretrain(preset, args.out, steps=args.steps, seed=args.seed, resume=args.resume, stop_after=args.stop_after,
                         bf16=args.precision == "bf16", compile=False if args.no_compile else None, tokens_per_step=args.tokens_per_step,
                         data_files=args.data, grad_accum=args.grad_accum,
-                        activation_checkpointing=args.activation_checkpointing or None, device=args.device)
+                        activation_checkpointing=args.activation_checkpointing or None, device=args.device, variants=variants)
     if hist: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
@@ -349,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_args(t)
     _device_arg(t)
     t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
+    t.add_argument("--variant", metavar="NAME[,NAME...]", help="chapter 18's variants: qknorm, relu2, softcap, untied, muon, "
+                   "polyglu, bitnet, mla, mamba, swa, or winners (what won in chapter 18)")
     t.add_argument("--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum")
     t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     t.set_defaults(func=cmd_pretrain)

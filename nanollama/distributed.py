@@ -68,7 +68,7 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
                  stop_after: int | None = None, bf16: bool = True, compile: bool | None = None,
                  tokens_per_step: int | None = None, data_files: list[str] | None = None, progress: bool = True,
                  corpus: dict | None = None, grad_accum: int | None = None, activation_checkpointing: bool | None = None,
-                 device: str | None = None,
+                 device: str | None = None, variants: list[str] | str | None = None,
                  **model_overrides) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
     from transformers import AutoTokenizer
@@ -95,6 +95,9 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
     cfg = replace(cfg, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
     torch.manual_seed(tc.seed)
     model = NanoLlama(cfg) if device.type == "cpu" else _init_on(device, cfg, tc.seed)
+    if variants:                                                # chapter 18: swap parts in before sharding
+        from nanollama.variants import apply_variants
+        model, tc = apply_variants(model, tc, variants)
     if world > 1: shard_model(model, bf16=bf16)
     data = TrainData(tok, settings, seed=tc.seed, corpus=corpus)
     try: return train(model, tok, tc, out, data, resume=resume, stop_after=stop_after, progress=progress, compile=compile)

@@ -143,6 +143,9 @@ def save_pretrained(self: NanoLlama, path, tokenizer=None, dtype: torch.dtype | 
     from safetensors.torch import save_file
     if getattr(self, "inference_dtype", None) == "int8":
         raise ValueError("an int8-quantized model cannot be saved: save the fp32 model, and quantize it after loading")
+    if getattr(self, "unexportable_variants", None):                     # chapter 18: it would load as a different model
+        raise ValueError(f"variant(s) {', '.join(self.unexportable_variants)} cannot be written as a transformers Llama "
+                         "(nor as GGUF): it would load as a different model")
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     dtype = dtype or next(self.parameters()).dtype
     sd = {("" if k.startswith("lm_head") else "model.") + k: v.detach().to("cpu", dtype).contiguous()

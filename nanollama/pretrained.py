@@ -110,6 +110,10 @@ def resolve_model(name_or_path, cache_dir=None) -> Path:
         return out
     if (p / "final").is_dir(): p = p / "final"          # a speedrun's output dir resolves to its final model
     if not p.is_dir(): raise FileNotFoundError(f"model {name_or_path!r} is neither 'smollm2', a .gguf file nor a model directory")
+    if (p / "variant_model.pt").is_file() and not (p / "config.json").is_file():       # chapter 18
+        names = torch.load(p / "variant_model.pt", map_location="meta", weights_only=False)["variants"]
+        raise ValueError(f"{p} was trained with variant(s) {', '.join(names)}, which a transformers Llama (and GGUF) cannot "
+                         "represent; its weights are in variant_model.pt (chapter 18)")
     return p
 
 def load_model_and_tokenizer(name_or_path, dtype: str | torch.dtype = "fp32", device=None):

@@ -174,7 +174,8 @@ def validate_example(tok, messages: list[dict]) -> str | None:
 
 def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> tuple[list[list[dict]], dict]:
     """(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use *counted in examples*, validated when a
-    tokenizer is given, and without any conversation that shares a 13-gram with a GSM8K or MMLU test item (chapter 13). CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
+    tokenizer is given, and without any conversation that shares a 13-gram with a GSM8K or MMLU test item (chapter
+    13). CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
     annotations, the rest word problems (chapter 04b) whose numbers never occur in the evaluation set."""
     from nanollama.config import load_settings
     from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
@@ -309,7 +310,8 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     from nanollama.train import TrainConfig, fit, rank_world
     world = rank_world()[1]
     if batch_size % (grad_accum * world):
-        raise ValueError(f"--batch-size {batch_size} does not split into {grad_accum} micro-batches x {world} processes")
+        raise ValueError(f"--batch-size {batch_size} does not split into {grad_accum} micro-batches x {world} "
+                         "processes")
     tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps, bf16=bf16, seed=seed,
                      grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, loss_chunk=4096,
                      checkpoint_every=checkpoint_every)

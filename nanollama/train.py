@@ -7,7 +7,7 @@ Docs: https://nanollama.github.io/nanollama/training.html.md"""
 # %% ../nbs/07_training.ipynb #e10b72ec
 from __future__ import annotations
 import json, math, os, random, shutil, sys, time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -42,6 +42,7 @@ class TrainConfig:
     weight_decay: float = 0.1              # on matrices only (no norms)
     grad_clip: float = 1.0
     z_loss: float = 1e-4                   # coefficient of mean(logsumexp(logits)^2)
+    optimizer: str = "adamw"               # or "muon": Muon for the blocks' matrices, AdamW for the rest (chapter 18)
     context_ramp: tuple[int, int, int] = (4096, 32768, 131072)  # phase 1, first half of phase 2, from 85% on
     bf16: bool = True                      # BF16 autocast (never FP16: its range needs loss scaling)
     loss_chunk: int = 8192                 # tokens per cross-entropy chunk
@@ -76,8 +77,12 @@ def schedule_at(step: int, tc: TrainConfig, cfg: ModelConfig) -> dict:
     theta = cfg.rope_theta if phase == 1 else cfg.rope_theta_long
     return {"phase": phase, "seq_len": seq_len, "rope_theta": theta, "batch": max(1, tc.tokens_per_step // seq_len)}
 
-def make_optimizer(model: torch.nn.Module, tc: TrainConfig) -> torch.optim.AdamW:
-    "AdamW with weight decay on matrices (embedding included) and none on norm weights."
+def make_optimizer(model: torch.nn.Module, tc: TrainConfig) -> torch.optim.Optimizer:
+    "AdamW with weight decay on matrices (embedding included) and none on norm weights; or chapter 18's Muon pairing."
+    if tc.optimizer == "muon":
+        from nanollama.variants import MuonAdamW
+        return MuonAdamW(model, tc.lr, tc.betas, tc.weight_decay)
+    if tc.optimizer != "adamw": raise ValueError(f"unknown optimizer {tc.optimizer!r}; choose adamw or muon")
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": tc.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
@@ -226,6 +231,16 @@ def export_model(model, out_dir, tokenizer=None):
     "Write the (possibly sharded) model as a Hugging Face directory at `out_dir` from rank 0."
     from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
     sd = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+    if getattr(model, "unexportable_variants", None):            # chapter 18: not a Llama any more, so not an HF dir
+        path = Path(out_dir) / "variant_model.pt"
+        if rank_world()[0] == 0:
+            said = path.exists()
+            torch.save({"variants": list(model.variants), "config": asdict(model.cfg), "state_dict": sd}, path)
+            names = ", ".join(model.unexportable_variants)
+            if not said: print(f"nanollama: variant(s) {names} cannot be written as a transformers Llama or GGUF; "
+                               f"weights saved to {path}", file=sys.stderr)
+        _barrier()
+        return
     if rank_world()[0] == 0:
         with torch.device("meta"): plain = NanoLlama(model.cfg)
         plain.load_state_dict(sd, assign=True); plain.rope_theta = model.rope_theta
@@ -245,14 +260,16 @@ def micro_batches(tc: TrainConfig, seq_len: int, world: int = 1) -> tuple[int, i
     return seqs, max(1, per_process // seqs)
 
 def check_batches(tc: TrainConfig, cfg: ModelConfig, world: int = 1):
-    "Raise a one-line ValueError unless every phase's global batch splits into equal micro-batches on `world` processes."
+    "A one-line ValueError unless every phase's global batch splits into equal micro-batches on `world` processes."
     if tc.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, not {tc.grad_accum}")
     for seq_len in tc.context_ramp:                               # every context the curriculum reaches (schedule_at)
         batch = max(1, tc.tokens_per_step // seq_len)
         seqs, accum = micro_batches(tc, seq_len, world)
-        if batch % world or (seq_len == tc.context_ramp[0] and batch // world % tc.grad_accum) or seqs * accum * world != batch:
+        first_uneven = seq_len == tc.context_ramp[0] and batch // world % tc.grad_accum
+        if batch % world or first_uneven or seqs * accum * world != batch:
             raise ValueError(f"at context {seq_len} a step holds {batch} sequences, which do not split into "
-                             f"{tc.grad_accum} micro-batches x {world} processes; choose a grad_accum that divides {max(1, batch // world)}")
+                             f"{tc.grad_accum} micro-batches x {world} processes; "
+                             f"choose a grad_accum that divides {max(1, batch // world)}")
 
 # %% ../nbs/07_training.ipynb #085a14c4
 COMPILE_MIN_STEPS = 100          # tiny preset: the ~25% faster compiled steps repay the compile time after ~100 steps
@@ -319,8 +336,8 @@ def _full(t):
     "A plain tensor from an FSDP DTensor (or a plain tensor)."
     return t.full_tensor() if hasattr(t, "full_tensor") else t
 
-def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: bool = False, stop_after: int | None = None,
-        progress: bool = True, compile: bool | None = None) -> list[dict]:
+def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: bool = False,
+        stop_after: int | None = None, progress: bool = True, compile: bool | None = None) -> list[dict]:
     """The training loop of every stage: `task`'s batches and loss, AdamW + WSD, BF16 autocast on the model's device,
     `tc.grad_accum` micro-batches, clipping, `metrics.jsonl`, a progress bar, crash-safe checkpoints every
     `tc.checkpoint_every` steps (each also exported as a Hugging Face dir), exact `resume`. Works on a plain or an
@@ -350,12 +367,13 @@ def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: boo
         for i in range(accum):
             mine = {k: v.to(device) for k, v in _rows(_rows(batch, i, accum), rank, world).items()}
             with autocast: objective, logged = task.loss(model, mine, tc, compiled)
-            (objective * world / n_units).backward()                     # FSDP averages gradients over processes: x world
+            (objective * world / n_units).backward()                     # FSDP averages gradients over processes
             for k, v in logged.items(): sums[k] = sums.get(k, 0.0) + v.detach().float()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         lr = sched.get_last_lr()[0]
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         step += 1
+        for hook in getattr(model, "step_hooks", ()): hook(step, tc.steps)   # chapter 18: annealing, weight averaging
         totals = torch.stack([torch.as_tensor(v, device=device) for v in sums.values()])   # (n_logged,)
         if world > 1: torch.distributed.all_reduce(totals)
         tokens_seen += info.get("tokens", 0)
@@ -401,14 +419,15 @@ class PretrainTask(LMTask):
 
 def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData | None = None, resume: bool = False,
           stop_after: int | None = None, progress: bool = True, compile: bool | None = None) -> list[dict]:
-    "Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`; metrics.jsonl, checkpoints and the HF model in out_dir."
+    "Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`: metrics, checkpoints and the HF model in out_dir."
     check_batches(tc, model.cfg, rank_world()[1])
     task = PretrainTask(data or TrainData(tokenizer, seed=tc.seed), tc)
-    return fit(model, task, tc, out_dir, tokenizer, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
+    return fit(model, task, tc, out_dir, tokenizer, resume=resume, stop_after=stop_after, progress=progress,
+               compile=compile)
 
 # %% ../nbs/07_training.ipynb #11d72880
 def step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, world: int = 1) -> dict[str, float]:
-    "Chapter 00's `training_memory` (GiB per process) for the micro-batch `fit` runs at context `seq_len` on `world` processes."
+    "Chapter 00's `training_memory` (GiB per process) for the micro-batch `fit` runs at `seq_len` on `world` processes."
     from nanollama.config import training_memory
     seqs, _ = micro_batches(tc, seq_len, world)
     return training_memory(cfg, world, seqs * seq_len, tc.activation_checkpointing, tc.loss_chunk)
@@ -453,7 +472,8 @@ def measured_step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, steps:
     return json.loads(r.stdout.strip().splitlines()[-1]) / 2**30
 
 # %% ../nbs/07_training.ipynb #d519c15c
-PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "L4": 121e12, "A10G": 70e12, "T4": 65e12}
+PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "L4": 121e12, "A10G": 70e12,
+                   "T4": 65e12}                                        # dense BF16 FLOP/s by GPU name
 
 def peak_flops(device) -> float | None:
     "Dense BF16 peak FLOP/s of `device` from its name (None for a CPU or an unknown GPU)."
@@ -475,19 +495,23 @@ def throughput_table(run_dir, procs: int = 1, peak: float | None = None) -> list
         ms = ms[1:] or ms
         tps = float(np.median([m["tokens_per_s"] for m in ms]))
         fpt = float(np.median([flops_per_token(cfg, m.get("seq_len", cfg.max_seq_len)) for m in ms]))
-        rows.append({"stage": stage, "steps": len(ms) + 1, "tokens/s": round(tps), "TFLOP/s": round(tps * fpt / 1e12, 2),
-                     "MFU": round(tps * fpt / (procs * peak), 3) if peak else None})
+        rows.append({"stage": stage, "steps": len(ms) + 1, "tokens/s": round(tps),
+                     "TFLOP/s": round(tps * fpt / 1e12, 2), "MFU": round(tps * fpt / (procs * peak), 3) if peak else None})
     return rows
 
 def _main(argv=None):
     import argparse
     p = argparse.ArgumentParser(prog="python -m nanollama.train", description="tokens/s and MFU of each stage of a run")
-    p.add_argument("run_dir"); p.add_argument("--procs", type=int, default=1); p.add_argument("--device", default="cuda")
+    p.add_argument("run_dir")
+    p.add_argument("--procs", type=int, default=1)
+    p.add_argument("--device", default="cuda")
     a = p.parse_args(argv)
     peak = peak_flops(a.device) if a.device != "cpu" else None
-    print(f"{'stage':6} {'steps':>6} {'tokens/s':>12} {'TFLOP/s':>9} {'MFU':>6}   ({a.procs} process(es), peak {peak or 'unknown'})")
+    print(f"{'stage':6} {'steps':>6} {'tokens/s':>12} {'TFLOP/s':>9} {'MFU':>6}   "
+          f"({a.procs} process(es), peak {peak or 'unknown'})")
     for r in throughput_table(a.run_dir, a.procs, peak):
-        print(f"{r['stage']:6} {r['steps']:>6} {r['tokens/s']:>12,} {r['TFLOP/s']:>9} {r['MFU'] if r['MFU'] is not None else '-':>6}")
+        mfu = r["MFU"] if r["MFU"] is not None else "-"
+        print(f"{r['stage']:6} {r['steps']:>6} {r['tokens/s']:>12,} {r['TFLOP/s']:>9} {mfu:>6}")
 
 if __name__ == "__main__" and "__file__" in globals(): _main()
 

@@ -90,3 +90,20 @@ def test_grad_accum_that_does_not_split_across_processes_is_refused(tmp_path):
     r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--grad-accum", "8", torchrun=True)
     assert r.returncode != 0 and "do not split into 8 micro-batches x 2 processes" in r.stderr, r.stderr[-2000:]
     assert not (tmp_path / "o").exists()
+
+
+def test_variants_train_and_say_they_cannot_be_exported(straight, tmp_path):
+    "--variant qknorm,muon trains (different losses from the plain run), and says in one line why there is no HF dir."
+    r = run("pretrain", *TINY, "--out", str(tmp_path), "--variant", "qknorm,muon")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert len(losses(tmp_path)) == 6 and losses(tmp_path) != losses(straight)
+    assert "variant(s) qknorm cannot be written as a transformers Llama" in r.stderr and r.stderr.count("cannot be written") == 1
+    assert (tmp_path / "variant_model.pt").is_file() and not (tmp_path / "config.json").exists()
+    r = run("export", "--model", str(tmp_path), "--out", str(tmp_path / "x.gguf"))       # nothing that loads as another model
+    assert r.returncode == 2 and "variant(s) qknorm, muon" in r.stderr and not (tmp_path / "x.gguf").exists()
+
+
+def test_unknown_variant_is_one_line(tmp_path):
+    r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--variant", "qknorm,gpt5")
+    assert r.returncode == 2 and "unknown variant(s) gpt5; choose from qknorm" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()
