@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 from .config import get_preset, load_settings, training_memory, flops_per_token, count_params, resolve_device
 from .model import NanoLlama
-from .train import TrainData, train, train_preset, find_checkpoint, check_batches, micro_batches, step_memory
+from .train import TrainData, train, train_preset, find_checkpoint, check_batches, micro_batches, step_memory, PEAK_BF16_FLOPS
 from .data import training_corpus, read_documents
 
 # %% auto #0
@@ -111,7 +111,7 @@ def _init_on(device, cfg, seed):
     return model
 
 # %% ../nbs/08_fsdp.ipynb #1f9cdc25
-H100_BF16_FLOPS = 989e12           # dense BF16 peak of one H100 SXM
+H100_BF16_FLOPS = PEAK_BF16_FLOPS["H100"]          # dense BF16 peak of one H100 SXM (chapter 07's table)
 
 def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.40) -> dict:
     """The launch command, tokens, memory per GPU at every phase of the curriculum and the time for the token budget

@@ -148,10 +148,8 @@ def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_s
     """DPO fine-tuning of `policy` with chapter 07's `fit` (constant `lr`, BF16 autocast, accumulation, crash-safe
     checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the SFT
     model; under FSDP pass the copy made before sharding). Returns (history, reference)."""
-    from nanollama.train import TrainConfig, fit, rank_world
-    world = rank_world()[1]
-    if min(batch_size, len(pairs)) % (grad_accum * world):
-        raise ValueError(f"--batch-size {batch_size} does not split into {grad_accum} micro-batches x {world} processes")
+    from nanollama.train import TrainConfig, fit, rank_world, check_rows
+    check_rows(min(batch_size, len(pairs)), grad_accum, rank_world()[1])
     reference = (reference if reference is not None else copy.deepcopy(policy)).requires_grad_(False).eval().to("cpu")
     tc = TrainConfig(steps=steps, lr=lr, warmup_steps=0, decay_frac=0.0, weight_decay=0.0, bf16=bf16, seed=seed,
                      grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, checkpoint_every=checkpoint_every)

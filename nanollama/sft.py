@@ -307,11 +307,8 @@ def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, 
     accumulation, crash-safe checkpoints, exact `resume`); metrics.jsonl and the model (an HF dir) in out_dir.
     With `eval_examples`, logs their teacher-forced `digit_acc` before the first step and every `eval_every` steps.
     Works on a plain model on any device or an FSDP-sharded one (chapter 08)."""
-    from nanollama.train import TrainConfig, fit, rank_world
-    world = rank_world()[1]
-    if batch_size % (grad_accum * world):
-        raise ValueError(f"--batch-size {batch_size} does not split into {grad_accum} micro-batches x {world} "
-                         "processes")
+    from nanollama.train import TrainConfig, fit, rank_world, check_rows
+    check_rows(batch_size, grad_accum, rank_world()[1])
     tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps, bf16=bf16, seed=seed,
                      grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, loss_chunk=4096,
                      checkpoint_every=checkpoint_every)

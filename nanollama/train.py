@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
-from .config import ModelConfig, Settings, load_settings, RECOMPUTE_LOGITS_ABOVE
+from .config import ModelConfig, Settings, load_settings, training_memory, RECOMPUTE_LOGITS_ABOVE
 from .model import NanoLlama
 from .data import curriculum_phase, phase_stream, training_corpus, PHASE_BOUNDARIES
 from .packing import Packer, IGNORE
@@ -23,7 +23,7 @@ from .tokenizer import encode_plain
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at',
            'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint', 'metrics_until',
-           'find_checkpoint', 'load_checkpoint', 'export_model', 'micro_batches', 'check_batches',
+           'find_checkpoint', 'load_checkpoint', 'export_model', 'micro_batches', 'check_rows', 'check_batches',
            'compile_unavailable', 'compile_blocks', 'Task', 'LMTask', 'fit', 'PretrainTask', 'train', 'step_memory',
            'measured_step_memory', 'peak_flops', 'throughput_table', 'plot_metrics']
 
@@ -259,6 +259,11 @@ def micro_batches(tc: TrainConfig, seq_len: int, world: int = 1) -> tuple[int, i
     seqs = max(1, micro_tokens // seq_len)
     return seqs, max(1, per_process // seqs)
 
+def check_rows(rows: int, grad_accum: int, world: int = 1):
+    "A one-line ValueError unless a batch of `rows` splits into `grad_accum` micro-batches on `world` processes (SFT, DPO)."
+    if rows % (grad_accum * world):
+        raise ValueError(f"--batch-size {rows} does not split into {grad_accum} micro-batches x {world} processes")
+
 def check_batches(tc: TrainConfig, cfg: ModelConfig, world: int = 1):
     "A one-line ValueError unless every phase's global batch splits into equal micro-batches on `world` processes."
     if tc.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, not {tc.grad_accum}")
@@ -376,10 +381,11 @@ def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: boo
         for hook in getattr(model, "step_hooks", ()): hook(step, tc.steps)   # chapter 18: annealing, weight averaging
         totals = torch.stack([torch.as_tensor(v, device=device) for v in sums.values()])   # (n_logged,)
         if world > 1: torch.distributed.all_reduce(totals)
-        tokens_seen += info.get("tokens", 0)
+        step_tokens = info.pop("tokens", 0)
+        tokens_seen += step_tokens
         m = {"step": step, **{k: v / n_units for k, v in zip(sums, totals.tolist())}, "lr": lr,
              "grad_norm": float(_full(grad_norm)), "tokens": tokens_seen,
-             "tokens_per_s": info.pop("tokens", 0) / (time.perf_counter() - t0), **info, **task.after_step(model, step)}
+             "tokens_per_s": step_tokens / (time.perf_counter() - t0), **info, **task.after_step(model, step)}
         history.append(m)
         if rank == 0:
             with open(metrics_path, "a") as f: f.write(json.dumps(m) + "\n")
@@ -405,8 +411,9 @@ class PretrainTask(LMTask):
     def next_batch(self, model, step):
         sch = schedule_at(step, self.tc, model.cfg)
         model.rope_theta = sch["rope_theta"]
-        seqs, accum = micro_batches(self.tc, sch["seq_len"], rank_world()[1])
-        batch = self.data.next_batch(sch["phase"], seqs * accum * rank_world()[1], sch["seq_len"])
+        world = rank_world()[1]
+        seqs, accum = micro_batches(self.tc, sch["seq_len"], world)
+        batch = self.data.next_batch(sch["phase"], seqs * accum * world, sch["seq_len"])
         return batch, {"micro_batches": accum, "tokens": batch["input_ids"].numel(), "phase": sch["phase"],
                        "seq_len": sch["seq_len"], "rope_theta": sch["rope_theta"]}
 
@@ -428,7 +435,6 @@ def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData
 # %% ../nbs/07_training.ipynb #11d72880
 def step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, world: int = 1) -> dict[str, float]:
     "Chapter 00's `training_memory` (GiB per process) for the micro-batch `fit` runs at `seq_len` on `world` processes."
-    from nanollama.config import training_memory
     seqs, _ = micro_batches(tc, seq_len, world)
     return training_memory(cfg, world, seqs * seq_len, tc.activation_checkpointing, tc.loss_chunk)
 
@@ -463,7 +469,6 @@ def measured_step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, steps:
     """Peak memory (GiB) of `steps` real training steps of one micro-batch at context `seq_len`, measured in a fresh
     process (Linux: its peak resident memory, VmHWM, reset just before the model is built)."""
     import subprocess
-    from dataclasses import asdict
     seqs, _ = micro_batches(tc, seq_len)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
     args = json.dumps([asdict(cfg), asdict(tc), seq_len, seqs, steps])
