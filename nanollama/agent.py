@@ -16,12 +16,14 @@ from pathlib import Path
 __all__ = ['SANDBOX_UID', 'MAX_OUTPUT_BYTES', 'ToolResult', 'sandbox_layers', 'run_python', 'Step', 'Transcript', 'Agent']
 
 # %% ../nbs/11_agent.ipynb #05a9dfdf
-SANDBOX_UID = 61_337                    # a dedicated, otherwise unused uid (not `nobody`): RLIMIT_NPROC counts per uid
-MAX_OUTPUT_BYTES = 1_000_000            # RLIMIT_FSIZE on stdout/stderr: printing more kills the run
+SANDBOX_UID = 61_337  # a dedicated, otherwise unused uid (not `nobody`): RLIMIT_NPROC counts per uid
+MAX_OUTPUT_BYTES = 1_000_000  # RLIMIT_FSIZE on stdout/stderr: printing more kills the run
+
 
 @dataclass
 class ToolResult:
     "What one run of the Python tool produced. `error` is None when the code ran to completion."
+
     stdout: str = ""
     stderr: str = ""
     error: str | None = None
@@ -33,7 +35,8 @@ class ToolResult:
         out = self.stdout + ("\n[output truncated]" if self.truncated else "")
         return f"{out}\nError: {self.error}".strip() if self.error else out.strip()
 
-_RUNNER = r'''
+
+_RUNNER = r"""
 import ctypes, json, os, resource, signal, struct, sys, traceback
 cfg = json.loads(sys.argv[1])
 def seccomp_deny_socket():
@@ -76,30 +79,45 @@ if pid == 0:
     os._exit(code)
 _, status = os.waitpid(pid, 0)
 os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
-'''
+"""
 
 # %% ../nbs/11_agent.ipynb #8d86b1b5
 _SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+
 
 def _world_readable(path: Path) -> bool:
     "True if every folder above `path` is world-searchable and the file world-readable (so the sandbox uid can run it)."
     p = Path(path).resolve()
     return all(d.stat().st_mode & stat.S_IXOTH for d in p.parents) and bool(p.stat().st_mode & stat.S_IROTH)
 
+
 @lru_cache(None)
 def sandbox_layers() -> dict[str, bool]:
     "Which protections this host allows (checked once): namespaces, dropping to the sandbox uid, seccomp."
     root = os.geteuid() == 0
     py = next((p for p in ("/usr/bin/python3", sys.executable) if os.path.exists(p) and _world_readable(Path(p))), None)
-    ns = bool(root and shutil.which("unshare")) and subprocess.run(
-        ["unshare", "--net", "--pid", "--fork", "--kill-child", "true"], capture_output=True).returncode == 0
-    return {"namespaces (no network, own PIDs)": ns, "unprivileged uid": bool(root and py), "seccomp (no sockets)": platform.machine() in _SECCOMP_ARCH,
-            "rlimits (memory, CPU, output, files, processes)": True, "wall-clock timeout": True, "_python": py or sys.executable}
+    ns = (
+        bool(root and shutil.which("unshare"))
+        and subprocess.run(
+            ["unshare", "--net", "--pid", "--fork", "--kill-child", "true"], capture_output=True
+        ).returncode
+        == 0
+    )
+    return {
+        "namespaces (no network, own PIDs)": ns,
+        "unprivileged uid": bool(root and py),
+        "seccomp (no sockets)": platform.machine() in _SECCOMP_ARCH,
+        "rlimits (memory, CPU, output, files, processes)": True,
+        "wall-clock timeout": True,
+        "_python": py or sys.executable,
+    }
+
 
 def _workdir_base() -> Path:
     base = Path(tempfile.gettempdir()) / "nanollama-sandbox"
     base.mkdir(mode=0o711, exist_ok=True)
     return base
+
 
 def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output: int = 10_000) -> ToolResult:
     "Run `code` in a sandboxed Python process; never raises for anything the code does."
@@ -107,51 +125,77 @@ def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output
     drop = layers["unprivileged uid"]
     base = _workdir_base()
     work = Path(tempfile.mkdtemp(prefix="run-", dir=base))
-    io_dir = Path(tempfile.mkdtemp(prefix="io-", dir=base))            # root-only: the code cannot touch its own output files
+    io_dir = Path(tempfile.mkdtemp(prefix="io-", dir=base))  # root-only: the code cannot touch its own output files
     try:
         (work / "main.py").write_text(code)
-        if drop: os.chown(work, SANDBOX_UID, SANDBOX_UID); os.chown(work / "main.py", SANDBOX_UID, SANDBOX_UID)
+        if drop:
+            os.chown(work, SANDBOX_UID, SANDBOX_UID)
+            os.chown(work / "main.py", SANDBOX_UID, SANDBOX_UID)
         arch = _SECCOMP_ARCH.get(platform.machine(), (0, -1))
-        cfg = {"workdir": str(work), "uid": SANDBOX_UID if drop else None, "seccomp": layers["seccomp (no sockets)"],
-               "audit_arch": arch[0], "nr_socket": arch[1],
-               "limits": {"memory": memory_mb << 20, "cpu": max(1, int(timeout) + 1), "fsize": MAX_OUTPUT_BYTES, "nproc": 32}}
+        cfg = {
+            "workdir": str(work),
+            "uid": SANDBOX_UID if drop else None,
+            "seccomp": layers["seccomp (no sockets)"],
+            "audit_arch": arch[0],
+            "nr_socket": arch[1],
+            "limits": {
+                "memory": memory_mb << 20,
+                "cpu": max(1, int(timeout) + 1),
+                "fsize": MAX_OUTPUT_BYTES,
+                "nproc": 32,
+            },
+        }
         cmd = [layers["_python"], "-I", "-S", "-c", _RUNNER, json.dumps(cfg)]
-        if layers["namespaces (no network, own PIDs)"]: cmd = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + cmd
+        if layers["namespaces (no network, own PIDs)"]:
+            cmd = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + cmd
         env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
         t0 = time.perf_counter()
         with open(io_dir / "out", "wb") as out, open(io_dir / "err", "wb") as err:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=work,
-                                    start_new_session=True)
-            try: rc, error = proc.wait(timeout=timeout), None
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=work, start_new_session=True
+            )
+            try:
+                rc, error = proc.wait(timeout=timeout), None
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
                 rc, error = None, f"timed out after {timeout:g} s (wall clock)"
         duration = time.perf_counter() - t0
         raw_out, raw_err = (io_dir / "out").read_bytes(), (io_dir / "err").read_bytes()
-        stdout, stderr = raw_out[:max_output].decode("utf-8", "replace"), raw_err[-max_output:].decode("utf-8", "replace")
+        stdout, stderr = (
+            raw_out[:max_output].decode("utf-8", "replace"),
+            raw_err[-max_output:].decode("utf-8", "replace"),
+        )
         if error is None and rc != 0:
             sig = rc - 128 if rc > 128 else None
-            if sig == signal.SIGXFSZ: error = f"output limit exceeded ({MAX_OUTPUT_BYTES:,} bytes)"
-            elif sig in (signal.SIGXCPU, signal.SIGKILL): error = f"CPU time limit exceeded ({cfg['limits']['cpu']} s)"
-            elif sig: error = f"killed by signal {signal.Signals(sig).name}"
+            if sig == signal.SIGXFSZ:
+                error = f"output limit exceeded ({MAX_OUTPUT_BYTES:,} bytes)"
+            elif sig in (signal.SIGXCPU, signal.SIGKILL):
+                error = f"CPU time limit exceeded ({cfg['limits']['cpu']} s)"
+            elif sig:
+                error = f"killed by signal {signal.Signals(sig).name}"
             else:
                 last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
                 error = last if rc == 1 and last else f"exited with status {rc}" + (f": {last}" if last else "")
-                if "[Errno 27]" in error: error = f"output limit exceeded ({MAX_OUTPUT_BYTES:,} bytes)"
+                if "[Errno 27]" in error:
+                    error = f"output limit exceeded ({MAX_OUTPUT_BYTES:,} bytes)"
         return ToolResult(stdout, stderr, error, duration, truncated=len(raw_out) > max_output)
-    except Exception as e:                                              # the sandbox itself failed: still no raise
+    except Exception as e:  # the sandbox itself failed: still no raise
         return ToolResult(error=f"sandbox failure: {type(e).__name__}: {e}")
     finally:
-        shutil.rmtree(work, ignore_errors=True); shutil.rmtree(io_dir, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(io_dir, ignore_errors=True)
 
 # %% ../nbs/11_agent.ipynb #623fa146
 from .sft import SYSTEM_PROMPT, TOOL_SCHEMA, parse_assistant
 from .tokenizer import IM_END, EOT, TOOL_CALL
 
+
 @dataclass
 class Step:
     "One assistant turn of a transcript, and what the tool did with it."
-    raw: str                                   # the assistant's text exactly as generated (special tokens included)
+
+    raw: str  # the assistant's text exactly as generated (special tokens included)
     thought: str | None = None
     raw_tool_call: str | None = None
     tool_call: dict | None = None
@@ -161,8 +205,10 @@ class Step:
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k != "tool_result"}
-        if self.tool_result: d["tool_result"] = self.tool_result.__dict__
+        if self.tool_result:
+            d["tool_result"] = self.tool_result.__dict__
         return d
+
 
 @dataclass
 class Transcript:
@@ -173,13 +219,28 @@ class Transcript:
     error: str | None = None
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "final_answer": self.final_answer, "error": self.error,
-                "steps": [s.to_dict() for s in self.steps]}
+        return {
+            "question": self.question,
+            "final_answer": self.final_answer,
+            "error": self.error,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
 
 class Agent:
     "A model that thinks, calls the sandboxed Python tool and answers; `run(question)` returns a Transcript."
-    def __init__(self, model, tokenizer, system: str = SYSTEM_PROMPT, max_steps: int = 4, constrained: bool = True,
-                 use_tools: bool = True, tool_timeout: float = 5.0, max_new_tokens: int = 256):
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        system: str = SYSTEM_PROMPT,
+        max_steps: int = 4,
+        constrained: bool = True,
+        use_tools: bool = True,
+        tool_timeout: float = 5.0,
+        max_new_tokens: int = 256,
+    ):
         self.model, self.tok, self.system, self.max_steps = model, tokenizer, system, max_steps
         self.use_tools, self.tool_timeout, self.max_new_tokens = use_tools, tool_timeout, max_new_tokens
         self.end_ids = [tokenizer.convert_tokens_to_ids(t) for t in (IM_END, EOT)]
@@ -187,17 +248,27 @@ class Agent:
         self.constraint = None
         if constrained and use_tools:
             from nanollama.generate import JsonConstraint
+
             self.constraint = JsonConstraint(tokenizer, TOOL_SCHEMA, self.end_ids[0], model.cfg.vocab_size)
 
     def respond(self, messages: list[dict], **gen) -> str:
         "The next assistant turn as raw text (the model's part; tests replace it with a script)."
         from nanollama.generate import generate
+
         ids = self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False)
         limit = self.model.cfg.max_seq_len
-        if len(ids) >= limit: raise ValueError(f"the conversation is {len(ids)} tokens; the model's context is {limit}")
-        out = generate(self.model, list(ids), max_new_tokens=min(self.max_new_tokens, limit - len(ids)), stop_ids=self.end_ids,
-                       constraint=self.constraint, constrain_after=self.tool_call_id,
-                       banned_ids=() if self.use_tools else [self.tool_call_id], **gen)
+        if len(ids) >= limit:
+            raise ValueError(f"the conversation is {len(ids)} tokens; the model's context is {limit}")
+        out = generate(
+            self.model,
+            list(ids),
+            max_new_tokens=min(self.max_new_tokens, limit - len(ids)),
+            stop_ids=self.end_ids,
+            constraint=self.constraint,
+            constrain_after=self.tool_call_id,
+            banned_ids=() if self.use_tools else [self.tool_call_id],
+            **gen,
+        )
         return self.tok.decode([t for t in out if t not in self.end_ids])
 
     def take_turn(self, tr: Transcript, raw: str) -> bool:
@@ -209,7 +280,7 @@ class Agent:
         if turn.tool_call is not None:
             step.tool_result = run_python(turn.tool_call["arguments"]["code"], timeout=self.tool_timeout)
             tr.messages.append({"role": "tool", "content": step.tool_result.as_text() or "(no output)"})
-        elif turn.raw_tool_call is not None:                    # malformed call: tell the model, let it retry
+        elif turn.raw_tool_call is not None:  # malformed call: tell the model, let it retry
             tr.messages.append({"role": "tool", "content": f"Error: {turn.error}"})
         else:
             tr.final_answer = turn.answer
@@ -217,35 +288,61 @@ class Agent:
         return False
 
     def start(self, question: str) -> Transcript:
-        return Transcript(question, messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}])
+        return Transcript(
+            question, messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}]
+        )
 
     def run(self, question: str, **gen) -> Transcript:
         tr = self.start(question)
         for _ in range(self.max_steps):
-            try: raw = self.respond(tr.messages, **gen)
-            except ValueError as e: tr.error = str(e); return tr
-            if self.take_turn(tr, raw): return tr
+            try:
+                raw = self.respond(tr.messages, **gen)
+            except ValueError as e:
+                tr.error = str(e)
+                return tr
+            if self.take_turn(tr, raw):
+                return tr
         tr.error = f"no final answer after {self.max_steps} steps"
         return tr
 
     def run_batch(self, questions: list[str], **gen) -> list[Transcript]:
         "`run` for many questions at once: each round of assistant turns is one `generate_batch` call (chapter 10)."
         from nanollama.generate import generate_batch, JsonConstraint
+
         trs, limit = [self.start(q) for q in questions], self.model.cfg.max_seq_len
         live = list(range(len(trs)))
         for _ in range(self.max_steps):
-            prompts = {i: self.tok.apply_chat_template(trs[i].messages, add_generation_prompt=True, return_dict=False) for i in live}
+            prompts = {
+                i: self.tok.apply_chat_template(trs[i].messages, add_generation_prompt=True, return_dict=False)
+                for i in live
+            }
             for i in [i for i in live if len(prompts[i]) >= limit]:
-                trs[i].error = f"the conversation is {len(prompts[i])} tokens; the model's context is {limit}"; live.remove(i)
-            if not live: break
-            rows = [JsonConstraint(self.tok, TOOL_SCHEMA, self.end_ids[0], self.model.cfg.vocab_size) if self.constraint else None
-                    for _ in live]
-            outs = generate_batch(self.model, [prompts[i] for i in live], max_new_tokens=self.max_new_tokens, stop_ids=self.end_ids,
-                                  constraints=rows, constrain_after=self.tool_call_id,
-                                  banned_ids=() if self.use_tools else [self.tool_call_id], **gen)
-            turn = lambda i_out: self.take_turn(trs[i_out[0]], self.tok.decode([t for t in i_out[1] if t not in self.end_ids]))
-            with ThreadPoolExecutor(max_workers=8) as pool:             # tool calls wait on their sandboxes side by side
+                trs[i].error = f"the conversation is {len(prompts[i])} tokens; the model's context is {limit}"
+                live.remove(i)
+            if not live:
+                break
+            rows = [
+                JsonConstraint(self.tok, TOOL_SCHEMA, self.end_ids[0], self.model.cfg.vocab_size)
+                if self.constraint
+                else None
+                for _ in live
+            ]
+            outs = generate_batch(
+                self.model,
+                [prompts[i] for i in live],
+                max_new_tokens=self.max_new_tokens,
+                stop_ids=self.end_ids,
+                constraints=rows,
+                constrain_after=self.tool_call_id,
+                banned_ids=() if self.use_tools else [self.tool_call_id],
+                **gen,
+            )
+            turn = lambda i_out: self.take_turn(
+                trs[i_out[0]], self.tok.decode([t for t in i_out[1] if t not in self.end_ids])
+            )
+            with ThreadPoolExecutor(max_workers=8) as pool:  # tool calls wait on their sandboxes side by side
                 finished = list(pool.map(turn, zip(live, outs)))
             live = [i for i, f in zip(live, finished) if not f]
-        for i in live: trs[i].error = f"no final answer after {self.max_steps} steps"
+        for i in live:
+            trs[i].error = f"no final answer after {self.max_steps} steps"
         return trs

@@ -19,66 +19,170 @@ __all__ = ['OPS', 'PY_OP', 'OP_WORDS', 'NAMES', 'ITEMS', 'CONTAINERS', 'VERBS', 
 
 # %% ../nbs/04b_arithmetic.ipynb #da125460
 OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.floordiv}
-PY_OP = {"+": "+", "-": "-", "*": "*", "/": "//"}           # the Python the tool runs (division is exact here)
+PY_OP = {"+": "+", "-": "-", "*": "*", "/": "//"}  # the Python the tool runs (division is exact here)
 OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
-NAMES = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kira", "Liam", "Mei",
-         "Noah", "Olga", "Pavel", "Rosa", "Sam", "Tara", "Umar", "Vera", "Wen", "Yusuf", "Zoe"]
-ITEMS = ["apples", "books", "coins", "marbles", "stickers", "pencils", "stamps", "shells", "cards", "beads", "eggs",
-         "nails", "tickets", "bricks", "seeds", "cups", "toys", "pages", "bottles", "buttons"]
+NAMES = [
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jamal",
+    "Kira",
+    "Liam",
+    "Mei",
+    "Noah",
+    "Olga",
+    "Pavel",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Yusuf",
+    "Zoe",
+]
+ITEMS = [
+    "apples",
+    "books",
+    "coins",
+    "marbles",
+    "stickers",
+    "pencils",
+    "stamps",
+    "shells",
+    "cards",
+    "beads",
+    "eggs",
+    "nails",
+    "tickets",
+    "bricks",
+    "seeds",
+    "cups",
+    "toys",
+    "pages",
+    "bottles",
+    "buttons",
+]
 CONTAINERS = ["packs", "boxes", "bags", "crates", "rows", "jars", "trays", "baskets"]
 
-VERBS = {   # cue verbs: SFT uses "train" only; "heldout" appear in pre-training's textbook and in evaluation
-    "+": {"train": ["gets", "buys", "finds", "wins", "picks up", "is given", "collects", "makes", "brings", "adds"],
-          "heldout": ["receives", "gathers", "acquires", "obtains"]},
-    "-": {"train": ["gives away", "loses", "sells", "eats", "spends", "uses", "drops", "throws away", "lends"],
-          "heldout": ["donates", "breaks", "misplaces", "trades away"]},
-    "*": {"train": ["buys", "fills", "stacks", "orders", "packs", "sets up"],
-          "heldout": ["carries", "delivers", "loads"]},
-    "/": {"train": ["shares", "splits", "hands out", "divides"],
-          "heldout": ["distributes", "deals out", "portions out"]},
+VERBS = {  # cue verbs: SFT uses "train" only; "heldout" appear in pre-training's textbook and in evaluation
+    "+": {
+        "train": ["gets", "buys", "finds", "wins", "picks up", "is given", "collects", "makes", "brings", "adds"],
+        "heldout": ["receives", "gathers", "acquires", "obtains"],
+    },
+    "-": {
+        "train": ["gives away", "loses", "sells", "eats", "spends", "uses", "drops", "throws away", "lends"],
+        "heldout": ["donates", "breaks", "misplaces", "trades away"],
+    },
+    "*": {
+        "train": ["buys", "fills", "stacks", "orders", "packs", "sets up"],
+        "heldout": ["carries", "delivers", "loads"],
+    },
+    "/": {
+        "train": ["shares", "splits", "hands out", "divides"],
+        "heldout": ["distributes", "deals out", "portions out"],
+    },
 }
 SHAPES = {  # {v}: a cue verb, {a} {b}: the numbers, {n} name, {i} item, {c} container
-    "+": {"train": ["{n} has {a} {i} and {v} {b} more.", "{n} had {a} {i}. Then {n} {v} {b} more.",
-                    "There are {a} {i}. {n} {v} {b} more."],
-          "heldout": ["Starting with {a} {i}, {n} {v} another {b}.", "{n} {v} {b} {i} on top of the {a} already there."]},
-    "-": {"train": ["{n} has {a} {i} and {v} {b} of them.", "{n} had {a} {i}. Then {n} {v} {b}.",
-                    "There are {a} {i}. {n} {v} {b} of them."],
-          "heldout": ["Out of {a} {i}, {n} {v} {b}.", "{n} {v} {b} of the {a} {i} in the shed."]},
-    "*": {"train": ["{n} {v} {a} {c} with {b} {i} in each.", "{n} {v} {a} {c} of {b} {i}.",
-                    "Each of the {a} {c} holds {b} {i}. {n} {v} them all."],
-          "heldout": ["{n} {v} {a} {c}, {b} {i} in every single one.", "There are {a} {c}, and every one that {n} {v} has {b} {i}."]},
-    "/": {"train": ["{n} {v} {a} {i} equally among {b} friends.", "{n} {v} {a} {i} into {b} equal groups.",
-                    "{n} has {a} {i} and {v} them equally between {b} kids."],
-          "heldout": ["{a} {i} are what {n} {v} evenly to {b} children.", "{n} {v} {a} {i}, the same number to each of {b} tables."]},
+    "+": {
+        "train": [
+            "{n} has {a} {i} and {v} {b} more.",
+            "{n} had {a} {i}. Then {n} {v} {b} more.",
+            "There are {a} {i}. {n} {v} {b} more.",
+        ],
+        "heldout": ["Starting with {a} {i}, {n} {v} another {b}.", "{n} {v} {b} {i} on top of the {a} already there."],
+    },
+    "-": {
+        "train": [
+            "{n} has {a} {i} and {v} {b} of them.",
+            "{n} had {a} {i}. Then {n} {v} {b}.",
+            "There are {a} {i}. {n} {v} {b} of them.",
+        ],
+        "heldout": ["Out of {a} {i}, {n} {v} {b}.", "{n} {v} {b} of the {a} {i} in the shed."],
+    },
+    "*": {
+        "train": [
+            "{n} {v} {a} {c} with {b} {i} in each.",
+            "{n} {v} {a} {c} of {b} {i}.",
+            "Each of the {a} {c} holds {b} {i}. {n} {v} them all.",
+        ],
+        "heldout": [
+            "{n} {v} {a} {c}, {b} {i} in every single one.",
+            "There are {a} {c}, and every one that {n} {v} has {b} {i}.",
+        ],
+    },
+    "/": {
+        "train": [
+            "{n} {v} {a} {i} equally among {b} friends.",
+            "{n} {v} {a} {i} into {b} equal groups.",
+            "{n} has {a} {i} and {v} them equally between {b} kids.",
+        ],
+        "heldout": [
+            "{a} {i} are what {n} {v} evenly to {b} children.",
+            "{n} {v} {a} {i}, the same number to each of {b} tables.",
+        ],
+    },
 }
 QUESTIONS = {
-    "+": {"train": ["How many {i} does {n} have now?", "How many {i} are there in all?", "How many {i} altogether?"],
-          "heldout": ["What is the new count?", "Give the total."]},
-    "-": {"train": ["How many {i} are left?", "How many {i} does {n} have now?", "How many remain?"],
-          "heldout": ["What is the remaining count?", "How many {i} stay?"]},
-    "*": {"train": ["How many {i} is that?", "How many {i} are there in all?", "How many {i} in total?"],
-          "heldout": ["What is the full count of {i}?", "Give the number of {i}."]},
-    "/": {"train": ["How many does each get?", "How many are in each group?", "How many {i} per group?"],
-          "heldout": ["What is each share?", "How many {i} does each receive?"]},
+    "+": {
+        "train": ["How many {i} does {n} have now?", "How many {i} are there in all?", "How many {i} altogether?"],
+        "heldout": ["What is the new count?", "Give the total."],
+    },
+    "-": {
+        "train": ["How many {i} are left?", "How many {i} does {n} have now?", "How many remain?"],
+        "heldout": ["What is the remaining count?", "How many {i} stay?"],
+    },
+    "*": {
+        "train": ["How many {i} is that?", "How many {i} are there in all?", "How many {i} in total?"],
+        "heldout": ["What is the full count of {i}?", "Give the number of {i}."],
+    },
+    "/": {
+        "train": ["How many does each get?", "How many are in each group?", "How many {i} per group?"],
+        "heldout": ["What is each share?", "How many {i} does each receive?"],
+    },
 }
-BARE = {    # plain instructions
-    "+": {"train": ["What is {a} plus {b}?", "Add {a} and {b}.", "Compute {a} + {b}.", "What is the sum of {a} and {b}?"],
-          "heldout": ["Find the total of {a} and {b}."]},
-    "-": {"train": ["What is {a} minus {b}?", "Subtract {b} from {a}.", "Compute {a} - {b}.", "Take {b} away from {a}."],
-          "heldout": ["Find the difference between {a} and {b}."]},
-    "*": {"train": ["What is {a} times {b}?", "Multiply {a} by {b}.", "Compute {a} * {b}.", "What is the product of {a} and {b}?"],
-          "heldout": ["Find {a} lots of {b}."]},
-    "/": {"train": ["What is {a} divided by {b}?", "Divide {a} by {b}.", "Compute {a} / {b}.", "How many times does {b} go into {a}?"],
-          "heldout": ["Find the quotient of {a} and {b}."]},
+BARE = {  # plain instructions
+    "+": {
+        "train": ["What is {a} plus {b}?", "Add {a} and {b}.", "Compute {a} + {b}.", "What is the sum of {a} and {b}?"],
+        "heldout": ["Find the total of {a} and {b}."],
+    },
+    "-": {
+        "train": ["What is {a} minus {b}?", "Subtract {b} from {a}.", "Compute {a} - {b}.", "Take {b} away from {a}."],
+        "heldout": ["Find the difference between {a} and {b}."],
+    },
+    "*": {
+        "train": [
+            "What is {a} times {b}?",
+            "Multiply {a} by {b}.",
+            "Compute {a} * {b}.",
+            "What is the product of {a} and {b}?",
+        ],
+        "heldout": ["Find {a} lots of {b}."],
+    },
+    "/": {
+        "train": [
+            "What is {a} divided by {b}?",
+            "Divide {a} by {b}.",
+            "Compute {a} / {b}.",
+            "How many times does {b} go into {a}?",
+        ],
+        "heldout": ["Find the quotient of {a} and {b}."],
+    },
 }
 
 # %% ../nbs/04b_arithmetic.ipynb #104dd942
 @dataclass(frozen=True)
 class Problem:
     question: str
-    numbers: tuple[int, ...]     # operands, in the order the code uses them
-    ops: tuple[str, ...]         # "+", "-", "*", "/" between consecutive operands
-    template: str                # the wording it came from (for the overlap checks)
+    numbers: tuple[int, ...]  # operands, in the order the code uses them
+    ops: tuple[str, ...]  # "+", "-", "*", "/" between consecutive operands
+    template: str  # the wording it came from (for the overlap checks)
 
     @property
     def code(self) -> str:
@@ -90,17 +194,24 @@ class Problem:
     def answer(self) -> int:
         "Folded left to right with Python's operator functions (the templates make this equal to precedence order)."
         acc = self.numbers[0]
-        for o, x in zip(self.ops, self.numbers[1:]): acc = OPS[o](acc, x)
+        for o, x in zip(self.ops, self.numbers[1:]):
+            acc = OPS[o](acc, x)
         return acc
 
     @property
     def thought(self) -> str:
         "What the agent thinks before its tool call: the operation(s) and the numbers, copied."
         a, b, *rest = self.numbers
-        first = {"+": f"add {a} and {b}", "-": f"subtract {b} from {a}", "*": f"multiply {a} by {b}", "/": f"divide {a} by {b}"}
+        first = {
+            "+": f"add {a} and {b}",
+            "-": f"subtract {b} from {a}",
+            "*": f"multiply {a} by {b}",
+            "/": f"divide {a} by {b}",
+        }
         then = {"+": "add {}", "-": "subtract {}", "*": "multiply by {}", "/": "divide by {}"}
         more = "".join(", then " + then[o].format(x) for o, x in zip(self.ops[1:], rest))
         return f"I need to {first[self.ops[0]]}{more}. I will use Python."
+
 
 def fmt_number(x: int, rng: random.Random, commas: float = 0.25) -> str:
     "A number as text, with a thousands separator some of the time (4,821)."
@@ -109,25 +220,36 @@ def fmt_number(x: int, rng: random.Random, commas: float = 0.25) -> str:
 # %% ../nbs/04b_arithmetic.ipynb #58d447b5
 def _operands(rng: random.Random, op: str) -> tuple[int, int]:
     a, b = rng.randrange(10, 10_000), rng.randrange(10, 1000 if op in "*/" else 10_000)
-    if op == "-" and b > a: a, b = b, a
-    if op == "/": a = b * rng.randrange(2, 100)                          # exact division
+    if op == "-" and b > a:
+        a, b = b, a
+    if op == "/":
+        a = b * rng.randrange(2, 100)  # exact division
     return a, b
+
 
 def one_step_problem(rng: random.Random, split: str = "train", bare: float = 0.25) -> Problem:
     "A one-operation word problem in the `split` wordings ('train' or 'heldout')."
-    if split not in ("train", "heldout"): raise ValueError(f"split must be 'train' or 'heldout', got {split!r}")
+    if split not in ("train", "heldout"):
+        raise ValueError(f"split must be 'train' or 'heldout', got {split!r}")
     op = rng.choice("+-*/")
     a, b = _operands(rng, op)
-    slots = {"n": rng.choice(NAMES), "i": rng.choice(ITEMS), "c": rng.choice(CONTAINERS),
-             "a": fmt_number(a, rng), "b": fmt_number(b, rng)}
+    slots = {
+        "n": rng.choice(NAMES),
+        "i": rng.choice(ITEMS),
+        "c": rng.choice(CONTAINERS),
+        "a": fmt_number(a, rng),
+        "b": fmt_number(b, rng),
+    }
     if rng.random() < bare:
-        template = rng.choice(BARE[op][split]); q = template.format(**slots)
+        template = rng.choice(BARE[op][split])
+        q = template.format(**slots)
     else:
         template = rng.choice(SHAPES[op][split]) + " " + rng.choice(QUESTIONS[op][split])
         q = template.format(v=rng.choice(VERBS[op][split]), **slots)
     return Problem(q[0].upper() + q[1:], (a, b), (op,), template)
 
-TWO_STEP = [   # (template, ops): numbers {a}, {b}, {d} in code order
+
+TWO_STEP = [  # (template, ops): numbers {a}, {b}, {d} in code order
     ("{n} buys {a} {c} of {b} {i} and gives away {d}. How many {i} does {n} have now?", ("*", "-")),
     ("{n} has {a} {c} with {b} {i} in each and finds {d} more. How many {i} are there in all?", ("*", "+")),
     ("{n} has {a} {i}, gets {b} more and then loses {d}. How many {i} are left?", ("+", "-")),
@@ -136,103 +258,138 @@ TWO_STEP = [   # (template, ops): numbers {a}, {b}, {d} in code order
     ("{n} packs {a} {c} of {b} {i} and shares them equally among {d} friends. How many does each get?", ("*", "/")),
 ]
 
+
 def two_step_problem(rng: random.Random) -> Problem:
     "A two-operation word problem ('buys 7 packs of 24 and gives away 15')."
     template, ops = rng.choice(TWO_STEP)
     if ops[0] == "*":
         a, b = rng.randrange(2, 30), rng.randrange(10, 1000)
-        if ops[1] == "/": d = rng.randrange(2, 10); b = b - b % d or d      # a * b divisible by d
-        elif ops[1] == "-": d = rng.randrange(1, a * b)
-        else: d = rng.randrange(10, 1000)
+        if ops[1] == "/":
+            d = rng.randrange(2, 10)
+            b = b - b % d or d  # a * b divisible by d
+        elif ops[1] == "-":
+            d = rng.randrange(1, a * b)
+        else:
+            d = rng.randrange(10, 1000)
     elif ops == ("+", "-"):
-        a, b = rng.randrange(10, 5000), rng.randrange(10, 5000); d = rng.randrange(1, a + b)
+        a, b = rng.randrange(10, 5000), rng.randrange(10, 5000)
+        d = rng.randrange(1, a + b)
     else:
-        a = rng.randrange(100, 10_000); b = rng.randrange(10, a); d = rng.randrange(10, 5000)
+        a = rng.randrange(100, 10_000)
+        b = rng.randrange(10, a)
+        d = rng.randrange(10, 5000)
     slots = {"n": rng.choice(NAMES), "i": rng.choice(ITEMS), "c": rng.choice(CONTAINERS), "a": a, "b": b, "d": d}
     return Problem(template.format(**slots), (a, b, d), ops, template)
 
 # %% ../nbs/04b_arithmetic.ipynb #0e0dfc35
 HELD_OUT_SEED = 20_261_122
 
+
 def heldout_problems(n: int, seed: int = HELD_OUT_SEED) -> dict[str, list[Problem]]:
     "Evaluation problems per split, fixed by `seed`: training wordings, held-out wordings, two-step problems."
-    rng = lambda split, k: random.Random(f"{seed}-{split}-{k}")            # one stream per problem: n never shifts others
-    return {"seen wordings": [one_step_problem(rng("seen", k), "train") for k in range(n)],
-            "unseen wordings": [one_step_problem(rng("unseen", k), "heldout") for k in range(n)],
-            "two-step": [two_step_problem(rng("two", k)) for k in range(n)]}
+    rng = lambda split, k: random.Random(f"{seed}-{split}-{k}")  # one stream per problem: n never shifts others
+    return {
+        "seen wordings": [one_step_problem(rng("seen", k), "train") for k in range(n)],
+        "unseen wordings": [one_step_problem(rng("unseen", k), "heldout") for k in range(n)],
+        "two-step": [two_step_problem(rng("two", k)) for k in range(n)],
+    }
+
 
 def training_problems(n: int, rng: random.Random, exclude: set = frozenset(), two_step: float = 0.25) -> list[Problem]:
     "n training problems (a `two_step` share of two-step ones), none with the numbers of a problem in `exclude`."
     out = []
     while len(out) < n:
         p = two_step_problem(rng) if rng.random() < two_step else one_step_problem(rng, "train")
-        if p.numbers not in exclude: out.append(p)
+        if p.numbers not in exclude:
+            out.append(p)
     return out
+
 
 def eval_numbers(n_per_split: int = 1000) -> set:
     "Operand tuples of the first `n_per_split` evaluation problems of each split: training data never uses them."
     return {p.numbers for ps in heldout_problems(n_per_split).values() for p in ps}
+
 
 def check_disjoint() -> None:
     "Raise if any sentence shape, question form, bare wording or cue verb is both a training and a held-out one."
     for name, table in (("shape", SHAPES), ("question", QUESTIONS), ("bare wording", BARE), ("verb", VERBS)):
         for op, lists in table.items():
             shared = set(lists["train"]) & set(lists["heldout"])
-            if shared: raise ValueError(f"{name} {sorted(shared)} ({op}) is both a training and a held-out wording")
+            if shared:
+                raise ValueError(f"{name} {sorted(shared)} ({op}) is both a training and a held-out wording")
     train = {t for op in SHAPES for t in SHAPES[op]["train"] + BARE[op]["train"] + QUESTIONS[op]["train"]}
     train |= {t for t, _ in TWO_STEP}
     held = {t for op in SHAPES for t in SHAPES[op]["heldout"] + BARE[op]["heldout"] + QUESTIONS[op]["heldout"]}
-    if train & held: raise ValueError(f"wordings in both splits: {sorted(train & held)}")
+    if train & held:
+        raise ValueError(f"wordings in both splits: {sorted(train & held)}")
 
 # %% ../nbs/04b_arithmetic.ipynb #776f3f64
 def textbook_lesson(rng: random.Random, op: str, n_examples: int = 6) -> str:
     "A page of a synthetic arithmetic textbook: the words that signal `op`, then worked examples with Python."
     verbs = VERBS[op]["train"] + VERBS[op]["heldout"]
-    intro = {"+": "Adding puts amounts together. When someone {vs} more, the amounts are added.",
-             "-": "Subtracting takes an amount away. When someone {vs} some of what they have, we subtract.",
-             "*": "Multiplying counts equal groups. When someone {vs} several groups of the same size, we multiply.",
-             "/": "Dividing makes equal shares. When someone {vs} an amount equally, we divide."}[op]
+    intro = {
+        "+": "Adding puts amounts together. When someone {vs} more, the amounts are added.",
+        "-": "Subtracting takes an amount away. When someone {vs} some of what they have, we subtract.",
+        "*": "Multiplying counts equal groups. When someone {vs} several groups of the same size, we multiply.",
+        "/": "Dividing makes equal shares. When someone {vs} an amount equally, we divide.",
+    }[op]
     lines = [f"Lesson: how to {OP_WORDS[op]}.", intro.format(vs=", ".join(rng.sample(verbs, len(verbs))))]
     for _ in range(n_examples):
         a, b = _operands(rng, op)
         v, n, i = rng.choice(verbs), rng.choice(NAMES), rng.choice(ITEMS)
-        story = {"+": f"{n} {v} {b} {i} and had {a} before.", "-": f"{n} had {a} {i} and {v} {b}.",
-                 "*": f"{n} {v} {a} {rng.choice(CONTAINERS)} and each one has {b} {i}.",
-                 "/": f"{n} {v} {a} {i} in equal parts to {b} people."}[op]
+        story = {
+            "+": f"{n} {v} {b} {i} and had {a} before.",
+            "-": f"{n} had {a} {i} and {v} {b}.",
+            "*": f"{n} {v} {a} {rng.choice(CONTAINERS)} and each one has {b} {i}.",
+            "/": f"{n} {v} {a} {i} in equal parts to {b} people.",
+        }[op]
         p = Problem(story, (a, b), (op,), "textbook")
-        lines.append(f"Example: {story} The word \"{v}\" tells us to {OP_WORDS[op]}. "
-                     f"We {OP_WORDS[op]} {a} and {b}: {a} {PY_OP[op]} {b} = {p.answer}. In Python: {p.code} prints {p.answer}.")
+        lines.append(
+            f'Example: {story} The word "{v}" tells us to {OP_WORDS[op]}. '
+            f"We {OP_WORDS[op]} {a} and {b}: {a} {PY_OP[op]} {b} = {p.answer}. In Python: {p.code} prints {p.answer}."
+        )
     return "\n".join(lines)
+
 
 def exercise_page(rng: random.Random, n_exercises: int = 6, exclude: set = frozenset()) -> str:
     "A page of solved exercises in the training wordings: the question, the operation, the Python, what it prints."
     lines = ["Exercises with solutions."]
     for p in training_problems(n_exercises, rng, exclude):
-        lines += [f"Exercise: {p.question}", f"Solution: {p.thought[:-len(' I will use Python.')]} "
-                  f"In Python: {p.code} prints {p.answer}. The answer is {p.answer}."]
+        lines += [
+            f"Exercise: {p.question}",
+            f"Solution: {p.thought[: -len(' I will use Python.')]} "
+            f"In Python: {p.code} prints {p.answer}. The answer is {p.answer}.",
+        ]
     return "\n".join(lines)
+
 
 def arithmetic_textbook(n_pages: int, seed: int = 0, exclude: set = frozenset()) -> list[str]:
     "`n_pages` of the synthetic arithmetic textbook: lessons and solved exercises, alternating (numbers in `exclude` skipped)."
     rng = random.Random(seed)
-    return [textbook_lesson(rng, rng.choice("+-*/")) if k % 2 == 0 else exercise_page(rng, exclude=exclude) for k in range(n_pages)]
+    return [
+        textbook_lesson(rng, rng.choice("+-*/")) if k % 2 == 0 else exercise_page(rng, exclude=exclude)
+        for k in range(n_pages)
+    ]
 
 # %% ../nbs/04b_arithmetic.ipynb #834fcd01
 def comparison_problem(rng: random.Random) -> tuple[str, str, str]:
     "(question, thought, answer): which of two numbers is larger, reasoned digit by digit."
     a = rng.randrange(10, 100_000)
-    if rng.random() < 0.6:                                               # often a shared prefix: the digits must be read
+    if rng.random() < 0.6:  # often a shared prefix: the digits must be read
         keep = rng.randrange(1, len(str(a)))
         b = int(str(a)[:keep] + "".join(rng.choice("0123456789") for _ in range(len(str(a)) - keep)))
-    else: b = rng.randrange(10, 100_000)
+    else:
+        b = rng.randrange(10, 100_000)
     b = b + 1 if b == a else max(b, 10)
     sa, sb, big = str(a), str(b), max(a, b)
     if len(sa) != len(sb):
         thought = f"{sa} has {len(sa)} digits and {sb} has {len(sb)} digits, so {big} is larger."
     else:
         k = next(i for i in range(len(sa)) if sa[i] != sb[i])
-        thought = (f"Both have {len(sa)} digits. They first differ at digit {k + 1}: {sa[k]} in {sa} and {sb[k]} in {sb}. "
-                   f"So {big} is larger.")
+        thought = (
+            f"Both have {len(sa)} digits. They first differ at digit {k + 1}: {sa[k]} in {sa} and {sb[k]} in {sb}. "
+            f"So {big} is larger."
+        )
     return f"Which is larger, {sa} or {sb}?", thought, f"{big} is larger."
 
 # %% ../nbs/04b_arithmetic.ipynb #cd2f1aa4
@@ -240,7 +397,7 @@ def verify_with_tool(problems: list[Problem], run, batch: int = 500) -> list[str
     "The tool's printed answer for each problem if it equals the computed one, else None; one `run` call per batch."
     out = []
     for s in range(0, len(problems), batch):
-        chunk = problems[s:s + batch]
+        chunk = problems[s : s + batch]
         res = run("\n".join(p.code for p in chunk))
         printed = res.stdout.split("\n") if not res.error else []
         for k, p in enumerate(chunk):

@@ -23,22 +23,25 @@ def causal_mask(T: int, S: int, device=None) -> torch.Tensor:
     j = torch.arange(S, device=device)[None, :]
     return j <= i + (S - T)
 
+
 def document_mask(doc_ids: torch.Tensor) -> torch.Tensor:
     "(B, 1, T, T) bool: causal, and only within the same document. doc_ids: (B, T)."
     T = doc_ids.shape[-1]
-    same_doc = doc_ids[:, :, None] == doc_ids[:, None, :]                  # (B, T, T)
+    same_doc = doc_ids[:, :, None] == doc_ids[:, None, :]  # (B, T, T)
     return (same_doc & causal_mask(T, T, doc_ids.device))[:, None]
+
 
 def attention_reference(q, k, v, mask=None):
     "Explicit GQA attention. q (B, H, T, hd), k/v (B, Hkv, S, hd), mask bool broadcastable to (B, H, T, S)."
     B, H, T, hd = q.shape
     S, groups = k.shape[2], H // k.shape[1]
-    k = k.repeat_interleave(groups, dim=1)                                  # (B, H, S, hd)
+    k = k.repeat_interleave(groups, dim=1)  # (B, H, S, hd)
     v = v.repeat_interleave(groups, dim=1)
-    scores = (q @ k.transpose(-1, -2)) / math.sqrt(hd)                      # (B, H, T, S)
-    if mask is None: mask = causal_mask(T, S, q.device)
+    scores = (q @ k.transpose(-1, -2)) / math.sqrt(hd)  # (B, H, T, S)
+    if mask is None:
+        mask = causal_mask(T, S, q.device)
     scores = scores.masked_fill(~mask, float("-inf"))
-    return torch.softmax(scores.float(), dim=-1).to(q.dtype) @ v            # (B, H, T, hd)
+    return torch.softmax(scores.float(), dim=-1).to(q.dtype) @ v  # (B, H, T, hd)
 
 # %% ../nbs/02_attention.ipynb #738f55d6
 def _per_document_attention(q, k, v, doc_ids):
@@ -48,19 +51,27 @@ def _per_document_attention(q, k, v, doc_ids):
         start = 0
         for n in torch.tensor(row).unique_consecutive(return_counts=True)[1].tolist():
             s = slice(start, start + n)
-            out[b:b+1, :, s] = F.scaled_dot_product_attention(q[b:b+1, :, s], k[b:b+1, :, s], v[b:b+1, :, s],
-                                                              is_causal=True, enable_gqa=True)
+            out[b : b + 1, :, s] = F.scaled_dot_product_attention(
+                q[b : b + 1, :, s], k[b : b + 1, :, s], v[b : b + 1, :, s], is_causal=True, enable_gqa=True
+            )
             start += n
     return out
 
-DENSE_MASK_MAX_T = 8192   # CPU: up to here a dense boolean mask (≤ 64 MiB per row) beats looping over documents
+
+DENSE_MASK_MAX_T = 8192  # CPU: up to here a dense boolean mask (≤ 64 MiB per row) beats looping over documents
 
 _compiled_flex = None
+
+
 def _flex_document_attention(q, k, v, doc_ids, compiled: bool = True):
     "flex_attention with a causal same-document block mask (compiled on CUDA; eager works for tests anywhere)."
     from torch.nn.attention.flex_attention import flex_attention, create_block_mask
+
     global _compiled_flex
-    def same_doc_causal(b, h, qi, ki): return (qi >= ki) & (doc_ids[b, qi] == doc_ids[b, ki])
+
+    def same_doc_causal(b, h, qi, ki):
+        return (qi >= ki) & (doc_ids[b, qi] == doc_ids[b, ki])
+
     B, T = doc_ids.shape
     block_mask = create_block_mask(same_doc_causal, B, None, T, T, device=q.device)
     fn = flex_attention
@@ -69,66 +80,80 @@ def _flex_document_attention(q, k, v, doc_ids, compiled: bool = True):
         fn = _compiled_flex
     return fn(q, k, v, block_mask=block_mask, enable_gqa=True)
 
+
 def attention(q, k, v, doc_ids=None, key_valid=None):
     """Causal GQA attention. q (B, H, T, hd), k/v (B, Hkv, S, hd) with S >= T; doc_ids (B, T) masks packed documents;
     key_valid (B, >=S) bool marks real keys in a left-padded batch (False = padding, never attended)."""
     T, S = q.shape[2], k.shape[2]
-    if key_valid is not None:                                              # batched generation with left padding
+    if key_valid is not None:  # batched generation with left padding
         i, j = torch.arange(T, device=q.device)[:, None] + (S - T), torch.arange(S, device=q.device)[None, :]
         # a padding query sees only itself: a row with no key at all would give NaN, and NaN * 0 is still NaN
-        mask = (j <= i) & (key_valid[:, None, None, :S] | (j == i))         # (B, 1, T, S)
+        mask = (j <= i) & (key_valid[:, None, None, :S] | (j == i))  # (B, 1, T, S)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
     if doc_ids is not None:
-        if T != S: raise ValueError("document masking is for packed training batches, not for cached decoding")
-        if q.is_cuda: return _flex_document_attention(q, k, v, doc_ids)
-        if T <= DENSE_MASK_MAX_T:                                          # (B, 1, T, T) bools: one fused SDPA call
+        if T != S:
+            raise ValueError("document masking is for packed training batches, not for cached decoding")
+        if q.is_cuda:
+            return _flex_document_attention(q, k, v, doc_ids)
+        if T <= DENSE_MASK_MAX_T:  # (B, 1, T, T) bools: one fused SDPA call
             return F.scaled_dot_product_attention(q, k, v, attn_mask=document_mask(doc_ids), enable_gqa=True)
         return _per_document_attention(q, k, v, doc_ids)
-    if T == S: return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
-    mask = None if T == 1 else causal_mask(T, S, q.device)                  # one new token sees the whole cache
+    if T == S:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    mask = None if T == 1 else causal_mask(T, S, q.device)  # one new token sees the whole cache
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
 
 # %% ../nbs/02_attention.ipynb #2538c475
 class KVCache:
     "Keys and values of past tokens for every layer: k, v are (n_layers, B, n_kv_heads, max_len, head_dim)."
+
     def __init__(self, cfg: ModelConfig, batch_size: int, max_len: int, device=None, dtype=torch.float32):
         shape = (cfg.n_layers, batch_size, cfg.n_kv_heads, max_len, cfg.head_dim)
         self.k = torch.zeros(shape, device=device, dtype=dtype)
         self.v = torch.zeros(shape, device=device, dtype=dtype)
-        self.length = 0                                                     # tokens cached so far
-        self.key_valid = None               # (B, max_len) bool for a left-padded batch: False where a row is padding
+        self.length = 0  # tokens cached so far
+        self.key_valid = None  # (B, max_len) bool for a left-padded batch: False where a row is padding
 
     @property
-    def max_len(self) -> int: return self.k.shape[3]
+    def max_len(self) -> int:
+        return self.k.shape[3]
 
     def update(self, layer: int, k: torch.Tensor, v: torch.Tensor):
         "Store k, v (B, Hkv, T, hd) after the cached tokens; return all keys/values so far (B, Hkv, length+T, hd)."
         end = self.length + k.shape[2]
-        if end > self.max_len: raise ValueError(f"KV cache full: {end} tokens > max_len {self.max_len}")
-        self.k[layer, :, :, self.length:end] = k
-        self.v[layer, :, :, self.length:end] = v
+        if end > self.max_len:
+            raise ValueError(f"KV cache full: {end} tokens > max_len {self.max_len}")
+        self.k[layer, :, :, self.length : end] = k
+        self.v[layer, :, :, self.length : end] = v
         return self.k[layer, :, :, :end], self.v[layer, :, :, :end]
 
-    def advance(self, n: int): self.length += n
+    def advance(self, n: int):
+        self.length += n
 
 # %% ../nbs/02_attention.ipynb #1aee6c41
 class Attention(nn.Module):
     def __init__(self, cfg: ModelConfig, layer_idx: int = 0):
         super().__init__()
-        self.layer_idx, self.n_heads, self.n_kv_heads, self.head_dim = layer_idx, cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
+        self.layer_idx, self.n_heads, self.n_kv_heads, self.head_dim = (
+            layer_idx,
+            cfg.n_heads,
+            cfg.n_kv_heads,
+            cfg.head_dim,
+        )
         self.q_proj = nn.Linear(cfg.dim, cfg.n_heads * cfg.head_dim, bias=False)
         self.k_proj = nn.Linear(cfg.dim, cfg.kv_dim, bias=False)
         self.v_proj = nn.Linear(cfg.dim, cfg.kv_dim, bias=False)
         self.o_proj = nn.Linear(cfg.n_heads * cfg.head_dim, cfg.dim, bias=False)
-        self.q_norm = self.k_norm = nn.Identity()      # per-head norms before RoPE: chapter 18's QK-norm puts RMSNorms here
+        self.q_norm = self.k_norm = nn.Identity()  # per-head norms before RoPE: chapter 18's QK-norm puts RMSNorms here
 
     def forward(self, x, cos, sin, doc_ids=None, cache: KVCache | None = None):
         "x (B, T, dim), cos/sin (B, T, hd) -> (B, T, dim)."
         B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)      # (B, H, T, hd)
-        k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)   # (B, Hkv, T, hd)
+        q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
+        k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, T, hd)
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
-        if cache is not None: k, v = cache.update(self.layer_idx, k, v)                 # (B, Hkv, S, hd)
-        y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)   # (B, H, T, hd)
+        if cache is not None:
+            k, v = cache.update(self.layer_idx, k, v)  # (B, Hkv, S, hd)
+        y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)  # (B, H, T, hd)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))

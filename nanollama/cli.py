@@ -17,68 +17,109 @@ __all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cm
 def _stream_printer(tok):
     "on_token callback that prints the decoded text as it grows (holding back partial UTF-8 characters)."
     ids, shown = [], [0]
+
     def on_token(t: int):
         ids.append(t)
         text = tok.decode(ids, skip_special_tokens=True)
         if not text.endswith("\ufffd"):
-            sys.stdout.write(text[shown[0]:]); sys.stdout.flush(); shown[0] = len(text)
+            sys.stdout.write(text[shown[0] :])
+            sys.stdout.flush()
+            shown[0] = len(text)
+
     return on_token
+
 
 def cmd_chat(args) -> int:
     import torch
     from nanollama.pretrained import load_model_and_tokenizer
     from nanollama.generate import Chat
     from nanollama.config import resolve_device
-    if args.threads: torch.set_num_threads(args.threads)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     model, tok = load_model_and_tokenizer(args.model, args.dtype, resolve_device(args.device))
     chat = Chat(model, tok, system=args.system)
-    gen = dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-               repetition_penalty=args.repetition_penalty, seed=args.seed)
-    if args.agent: return _chat_agent(model, tok, args, gen)
-    if args.json_schema: return _chat_json_schema(model, tok, args, gen)
+    gen = dict(
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        repetition_penalty=args.repetition_penalty,
+        seed=args.seed,
+    )
+    if args.agent:
+        return _chat_agent(model, tok, args, gen)
+    if args.json_schema:
+        return _chat_json_schema(model, tok, args, gen)
     if args.prompt is not None and args.json:
         print(json.dumps({"reply": chat.send(args.prompt, **gen)}))
         return 0
     if args.prompt is not None:
-        chat.send(args.prompt, on_token=_stream_printer(tok), **gen); print()
+        chat.send(args.prompt, on_token=_stream_printer(tok), **gen)
+        print()
         return 0
     print(f"Chatting with {args.model} (Ctrl-D or /exit to quit, /reset to start over)")
     while True:
-        try: text = input("\n> ").strip()
-        except (EOFError, KeyboardInterrupt): print(); return 0
-        if text in ("/exit", "/quit"): return 0
-        if text == "/reset": chat = Chat(model, tok, system=args.system); continue
-        if text: chat.send(text, on_token=_stream_printer(tok), **gen); print()
+        try:
+            text = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text in ("/exit", "/quit"):
+            return 0
+        if text == "/reset":
+            chat = Chat(model, tok, system=args.system)
+            continue
+        if text:
+            chat.send(text, on_token=_stream_printer(tok), **gen)
+            print()
 
 # %% ../nbs/90_cli.ipynb #6ef75bda
 def _chat_agent(model, tok, args, gen) -> int:
     from nanollama.agent import Agent
-    if args.prompt is None: raise ValueError("--agent needs --prompt (the question)")
+
+    if args.prompt is None:
+        raise ValueError("--agent needs --prompt (the question)")
     gen.pop("max_new_tokens")
     agent = Agent(model, tok, constrained=not args.unconstrained, max_new_tokens=args.max_new_tokens)
     tr = agent.run(args.prompt, **gen)
     if not args.json:
         for i, st in enumerate(tr.steps, 1):
             print(f"[step {i}] thought: {st.thought}")
-            if st.raw_tool_call is not None: print(f"[step {i}] tool call: {st.raw_tool_call}")
-            if st.tool_result is not None: print(f"[step {i}] tool output: {st.tool_result.as_text()}")
-            if st.error: print(f"[step {i}] error: {st.error}")
+            if st.raw_tool_call is not None:
+                print(f"[step {i}] tool call: {st.raw_tool_call}")
+            if st.tool_result is not None:
+                print(f"[step {i}] tool output: {st.tool_result.as_text()}")
+            if st.error:
+                print(f"[step {i}] error: {st.error}")
         print(f"answer: {tr.final_answer}" if tr.error is None else f"error: {tr.error}")
     print(json.dumps(tr.to_dict()) if args.json else "", end="\n" if args.json else "")
     return 0
 
+
 def _chat_json_schema(model, tok, args, gen) -> int:
     from nanollama.generate import JsonConstraint, generate
-    try: schema = json.loads(open(args.json_schema).read())
-    except (OSError, json.JSONDecodeError) as e: raise ValueError(f"cannot read the JSON schema {args.json_schema}: {e}") from None
+
+    try:
+        schema = json.loads(open(args.json_schema).read())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"cannot read the JSON schema {args.json_schema}: {e}") from None
     end = tok.convert_tokens_to_ids("<|im_end|>")
     end = end if isinstance(end, int) and end >= 0 and end != tok.unk_token_id else tok.eos_token_id
-    msgs = ([{"role": "system", "content": args.system}] if args.system else []) + [{"role": "user", "content": args.prompt or ""}]
+    msgs = ([{"role": "system", "content": args.system}] if args.system else []) + [
+        {"role": "user", "content": args.prompt or ""}
+    ]
     ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_dict=False)
-    out = generate(model, list(ids), stop_ids=[end], constraint=JsonConstraint(tok, schema, end, model.cfg.vocab_size), **gen)
+    out = generate(
+        model, list(ids), stop_ids=[end], constraint=JsonConstraint(tok, schema, end, model.cfg.vocab_size), **gen
+    )
     text = tok.decode([t for t in out if t != end])
-    try: print(json.dumps(json.loads(text)))
-    except json.JSONDecodeError: raise ValueError(f"the reply ran out of tokens before the JSON closed: {text[:200]!r}; raise --max-new-tokens or bound the schema's strings") from None
+    try:
+        print(json.dumps(json.loads(text)))
+    except json.JSONDecodeError:
+        raise ValueError(
+            f"the reply ran out of tokens before the JSON closed: {text[:200]!r}; raise --max-new-tokens or bound the schema's strings"
+        ) from None
     return 0
 
 # %% ../nbs/90_cli.ipynb #57d7fd19
@@ -89,22 +130,44 @@ def cmd_sft(args) -> int:
     from nanollama.pretrained import resolve_model
     from nanollama.sft import build_sft_mixture, finetune
     from nanollama.tokenizer import SPECIAL_TOKENS
-    if args.threads: torch.set_num_threads(args.threads)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
     missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
-    if missing: raise ValueError(f"the tokenizer in {init} lacks {missing}: SFT needs a model pre-trained with the course tokenizer")
-    rank, world, model = load_for_training(init, args.device, bf16=args.precision == "bf16")   # FSDP under torchrun
+    if missing:
+        raise ValueError(
+            f"the tokenizer in {init} lacks {missing}: SFT needs a model pre-trained with the course tokenizer"
+        )
+    rank, world, model = load_for_training(init, args.device, bf16=args.precision == "bf16")  # FSDP under torchrun
     try:
         examples, stats = build_sft_mixture(args.examples, seed=args.seed, tokenizer=tok)
-        if rank == 0: print(f"SFT mixture: {stats}")
-        hist = finetune(model, tok, examples, args.out, steps=args.steps, batch_size=args.batch_size,
-                        seq_len=min(args.seq_len, model.cfg.max_seq_len), lr=args.lr, seed=args.seed,
-                        assistant_only=not args.no_mask, bf16=args.precision == "bf16", compile=False if args.no_compile else None,
-                        resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after,
-                        grad_accum=args.grad_accum or 1, activation_checkpointing=args.activation_checkpointing)
-    finally: end_distributed()
-    if rank == 0: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
+        if rank == 0:
+            print(f"SFT mixture: {stats}")
+        hist = finetune(
+            model,
+            tok,
+            examples,
+            args.out,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            seq_len=min(args.seq_len, model.cfg.max_seq_len),
+            lr=args.lr,
+            seed=args.seed,
+            assistant_only=not args.no_mask,
+            bf16=args.precision == "bf16",
+            compile=False if args.no_compile else None,
+            resume=args.resume,
+            checkpoint_every=args.checkpoint_every,
+            stop_after=args.stop_after,
+            grad_accum=args.grad_accum or 1,
+            activation_checkpointing=args.activation_checkpointing,
+        )
+    finally:
+        end_distributed()
+    if rank == 0:
+        print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #bd680e9f
@@ -112,16 +175,32 @@ def cmd_pretrain(args) -> int:
     import torch
     from nanollama.config import load_settings, get_preset
     from nanollama.distributed import run_pretrain
-    if args.threads: torch.set_num_threads(args.threads)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     preset = args.preset or load_settings().preset
-    get_preset(preset)                                               # unknown preset -> error listing the presets
+    get_preset(preset)  # unknown preset -> error listing the presets
     from nanollama.variants import parse_variants
-    variants = parse_variants(args.variant)                          # an unknown name: one line, nothing started
-    hist = run_pretrain(preset, args.out, steps=args.steps, seed=args.seed, resume=args.resume, stop_after=args.stop_after,
-                        bf16=args.precision == "bf16", compile=False if args.no_compile else None, tokens_per_step=args.tokens_per_step,
-                        data_files=args.data, grad_accum=args.grad_accum,
-                        activation_checkpointing=args.activation_checkpointing or None, device=args.device, variants=variants)
-    if hist: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
+
+    variants = parse_variants(args.variant)  # an unknown name: one line, nothing started
+    hist = run_pretrain(
+        preset,
+        args.out,
+        steps=args.steps,
+        seed=args.seed,
+        resume=args.resume,
+        stop_after=args.stop_after,
+        bf16=args.precision == "bf16",
+        compile=False if args.no_compile else None,
+        tokens_per_step=args.tokens_per_step,
+        data_files=args.data,
+        grad_accum=args.grad_accum,
+        activation_checkpointing=args.activation_checkpointing or None,
+        device=args.device,
+        variants=variants,
+    )
+    if hist:
+        print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #564b746f
@@ -133,19 +212,44 @@ def cmd_dpo(args) -> int:
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
     from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
-    if args.threads: torch.set_num_threads(args.threads)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
     tok = AutoTokenizer.from_pretrained(str(init))
-    if "<|tool_call|>" not in tok.get_vocab(): raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
-    rank, world, model = load_for_training(init, args.device)           # the policy: on the GPU, sharded under torchrun
-    reference = NanoLlama.from_pretrained(init)                         # the frozen reference: whole, on the CPU
+    if "<|tool_call|>" not in tok.get_vocab():
+        raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
+    rank, world, model = load_for_training(init, args.device)  # the policy: on the GPU, sharded under torchrun
+    reference = NanoLlama.from_pretrained(init)  # the frozen reference: whole, on the CPU
     try:
-        pairs = hub_preference_pairs(args.pairs) if load_settings().data_source == "hub" else preference_pairs(args.pairs, seed=args.seed)
-        hist, _ = dpo_train(model, tok, pairs, args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
-                            seed=args.seed, resume=args.resume, checkpoint_every=args.checkpoint_every, stop_after=args.stop_after,
-                            reference=reference, grad_accum=args.grad_accum or 1, activation_checkpointing=args.activation_checkpointing)
-    finally: end_distributed()
-    if rank == 0: print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}")
+        pairs = (
+            hub_preference_pairs(args.pairs)
+            if load_settings().data_source == "hub"
+            else preference_pairs(args.pairs, seed=args.seed)
+        )
+        hist, _ = dpo_train(
+            model,
+            tok,
+            pairs,
+            args.out,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            beta=args.beta,
+            seed=args.seed,
+            resume=args.resume,
+            checkpoint_every=args.checkpoint_every,
+            stop_after=args.stop_after,
+            reference=reference,
+            grad_accum=args.grad_accum or 1,
+            activation_checkpointing=args.activation_checkpointing,
+        )
+    finally:
+        end_distributed()
+    if rank == 0:
+        print(
+            f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}"
+        )
     return 0
 
 # %% ../nbs/90_cli.ipynb #fb50533d
@@ -153,13 +257,18 @@ def cmd_speedrun(args) -> int:
     import torch
     from nanollama.config import load_settings, get_preset
     from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, GPU_1B, plan_1b
+
     get_preset(args.preset)
     if args.preset == "nanollama-1b" and not torch.cuda.is_available():
-        print(plan_1b()); return 0
+        print(plan_1b())
+        return 0
     if args.preset not in ("nanollama-tiny", "nanollama-1b"):
-        raise ValueError(f"the speedrun is scaled for nanollama-tiny (CPU or GPU) and nanollama-1b (GPUs), not {args.preset}")
+        raise ValueError(
+            f"the speedrun is scaled for nanollama-tiny (CPU or GPU) and nanollama-1b (GPUs), not {args.preset}"
+        )
     config = GPU_1B if args.preset == "nanollama-1b" else SMOKE if args.smoke else SpeedrunConfig()
-    if args.threads: torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = Path(args.out or load_settings().out_dir / "speedrun")
     res = Speedrun(out, config, resume=args.resume).run()
     print(f"report: {res['report']['report']}  (serve it: nanollama demo --model {out / 'final'})")
@@ -168,30 +277,57 @@ def cmd_speedrun(args) -> int:
 # %% ../nbs/90_cli.ipynb #4a5b7840
 def cmd_decontam(args) -> int:
     from nanollama.decontam import BENCHMARKS, decontaminate_files
+
     benches = [b.strip() for b in args.bench.split(",") if b.strip()]
     unknown = [b for b in benches if b not in BENCHMARKS]
-    if unknown or not benches: raise ValueError(f"unknown benchmark(s) {unknown or [args.bench]}; choose from {', '.join(BENCHMARKS)}")
+    if unknown or not benches:
+        raise ValueError(f"unknown benchmark(s) {unknown or [args.bench]}; choose from {', '.join(BENCHMARKS)}")
     report = decontaminate_files(args.train, benches, out_report=args.out, field=args.field)
     s = report["summary"]
-    print(f"scanned {s['docs_scanned']:,} documents ({s['chars_scanned'] / 1e6:.1f} MB at {s['mb_per_s']} MB/s): "
-          f"{s['docs_contaminated']:,} share a 13-gram with a test item")
+    print(
+        f"scanned {s['docs_scanned']:,} documents ({s['chars_scanned'] / 1e6:.1f} MB at {s['mb_per_s']} MB/s): "
+        f"{s['docs_contaminated']:,} share a 13-gram with a test item"
+    )
     for name, b in s["benchmarks"].items():
-        print(f"  {name}: {b['contaminated_items']:,} of {b['items']:,} test items in {b['contaminated_docs']:,} documents"
-              + (f" ({b['malformed_rows_skipped']} malformed benchmark rows skipped)" if b["malformed_rows_skipped"] else ""))
-    if s.get("inputs_skipped"): print(f"  skipped inputs: {s['inputs_skipped']}")
-    if args.out: print(f"report: {args.out}")
+        print(
+            f"  {name}: {b['contaminated_items']:,} of {b['items']:,} test items in {b['contaminated_docs']:,} documents"
+            + (
+                f" ({b['malformed_rows_skipped']} malformed benchmark rows skipped)"
+                if b["malformed_rows_skipped"]
+                else ""
+            )
+        )
+    if s.get("inputs_skipped"):
+        print(f"  skipped inputs: {s['inputs_skipped']}")
+    if args.out:
+        print(f"report: {args.out}")
     return 0
+
 
 def cmd_eval(args) -> int:
     import torch
     from nanollama.config import load_settings, resolve_device
     from nanollama.evaluate import run_eval
-    if args.threads: torch.set_num_threads(args.threads)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     limit = int(args.limit) if args.limit is not None and args.limit >= 1 else args.limit
-    out = Path(args.out) if args.out else load_settings().out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
-    run_eval(args.model, tasks, limit=limit, out_json=out, num_fewshot=args.num_fewshot, batch_size=args.batch_size, dtype=args.dtype,
-             device=str(resolve_device(args.device)))
+    out = (
+        Path(args.out)
+        if args.out
+        else load_settings().out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
+    )
+    run_eval(
+        args.model,
+        tasks,
+        limit=limit,
+        out_json=out,
+        num_fewshot=args.num_fewshot,
+        batch_size=args.batch_size,
+        dtype=args.dtype,
+        device=str(resolve_device(args.device)),
+    )
     print(f"results: {out}")
     return 0
 
@@ -199,48 +335,79 @@ def cmd_eval(args) -> int:
 def cmd_export(args) -> int:
     import torch
     from nanollama.gguf import export_gguf
-    if args.threads: torch.set_num_threads(args.threads)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     path = export_gguf(args.model, args.out, args.type)
     modelfile = path.with_suffix(".Modelfile")
-    print(f"wrote {path} ({path.stat().st_size / 2**20:,.1f} MiB, {args.type})"
-          + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else ""))
+    print(
+        f"wrote {path} ({path.stat().st_size / 2**20:,.1f} MiB, {args.type})"
+        + (f"\nwrote {modelfile}: ollama create <name> -f {modelfile}" if modelfile.is_file() else "")
+    )
     return 0
 
 # %% ../nbs/90_cli.ipynb #34ece142
 def cmd_demo(args) -> int:
     import importlib.util, torch
-    if importlib.util.find_spec("gradio") is None: raise ModuleNotFoundError("the demo needs gradio: pip install 'gradio==6.31.0'")
+
+    if importlib.util.find_spec("gradio") is None:
+        raise ModuleNotFoundError("the demo needs gradio: pip install 'gradio==6.31.0'")
     from nanollama.pretrained import resolve_model
-    resolve_model(args.model)                           # a bad --model fails here, in one line, before gradio starts
-    if args.threads: torch.set_num_threads(args.threads)
+
+    resolve_model(args.model)  # a bad --model fails here, in one line, before gradio starts
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from nanollama.demo import launch
+
     launch(args.model, host=args.host, port=args.port, share=args.share, dtype=args.dtype)
     return 0
 
 # %% ../nbs/90_cli.ipynb #728657ca
-def _device_arg(p): p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
+def _device_arg(p):
+    p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
 
-def _dtype_arg(p, help: str): p.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help=help)   # chapter 10b
+
+def _dtype_arg(p, help: str):
+    p.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32", help=help)  # chapter 10b
+
 
 def _data_source_arg(p):
-    p.add_argument("--data-source", choices=["offline", "hub"], help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini")
+    p.add_argument(
+        "--data-source",
+        choices=["offline", "hub"],
+        help="text from the offline corpus or hub streams (cleaned: chapter 13); default: settings.ini",
+    )
+
 
 def _engine_args(p):
     "--grad-accum / --activation-checkpointing: chapter 07's `fit` runs every training stage."
     p.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must split every batch evenly)")
-    p.add_argument("--activation-checkpointing", action="store_true", help="recompute each block in the backward pass (less memory)")
+    p.add_argument(
+        "--activation-checkpointing",
+        action="store_true",
+        help="recompute each block in the backward pass (less memory)",
+    )
+
 
 def _resume_args(p, every: int):
     "--resume / --checkpoint-every / --stop-after for a stage that checkpoints with chapter 07's machinery."
-    p.add_argument("--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)")
+    p.add_argument(
+        "--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)"
+    )
     p.add_argument("--checkpoint-every", type=int, default=every, help="steps between crash-safe checkpoints")
     p.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
 
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component.")
+    p = argparse.ArgumentParser(
+        prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component."
+    )
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
-    c = sub.add_parser("chat", help="chat with a model dir, a .gguf file or smollm2",
-                       description="Chat with a model. With --prompt: print one reply and exit; otherwise interactive.")
+    c = sub.add_parser(
+        "chat",
+        help="chat with a model dir, a .gguf file or smollm2",
+        description="Chat with a model. With --prompt: print one reply and exit; otherwise interactive.",
+    )
     c.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
     c.add_argument("--prompt", help="one message; print the reply and exit")
     c.add_argument("--system", help="system message")
@@ -259,8 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--unconstrained", action="store_true", help="agent: do not constrain tool calls to the schema")
     c.set_defaults(func=cmd_chat)
 
-    f = sub.add_parser("sft", help="supervised fine-tuning on the ReAct mixture",
-                       description="Fine-tune a pre-trained model dir on 50% chat / 25% CoT math / 25% tool use, assistant tokens only.")
+    f = sub.add_parser(
+        "sft",
+        help="supervised fine-tuning on the ReAct mixture",
+        description="Fine-tune a pre-trained model dir on 50% chat / 25% CoT math / 25% tool use, assistant tokens only.",
+    )
     f.add_argument("--init", required=True, help="pre-trained model directory")
     f.add_argument("--out", required=True, help="output model directory")
     f.add_argument("--steps", type=int, default=300)
@@ -276,20 +446,30 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_args(f)
     _data_source_arg(f)
     _device_arg(f)
-    f.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
+    f.add_argument(
+        "--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)"
+    )
     f.set_defaults(func=cmd_sft)
 
-    r = sub.add_parser("speedrun", help="every stage end to end on a tiny preset -> DIR/report.md",
-                       description="Raw text to a deployed, evaluated agent: data, decontamination, pre-training, SFT, DPO, evaluation, GGUF.")
-    r.add_argument("--preset", default="nanollama-tiny", help="nanollama-tiny (CPU) or nanollama-1b (prints the GPU plan)")
+    r = sub.add_parser(
+        "speedrun",
+        help="every stage end to end on a tiny preset -> DIR/report.md",
+        description="Raw text to a deployed, evaluated agent: data, decontamination, pre-training, SFT, DPO, evaluation, GGUF.",
+    )
+    r.add_argument(
+        "--preset", default="nanollama-tiny", help="nanollama-tiny (CPU) or nanollama-1b (prints the GPU plan)"
+    )
     r.add_argument("--out", help="output directory (default: <out_dir>/speedrun from settings.ini)")
     r.add_argument("--smoke", action="store_true", help="shrink every stage to a few steps (CI)")
     r.add_argument("--resume", action="store_true", help="continue a run in DIR even if its configuration differs")
     r.add_argument("--threads", type=int, default=None)
     r.set_defaults(func=cmd_speedrun)
 
-    d = sub.add_parser("dpo", help="DPO against the frozen SFT model (reference on the CPU)",
-                       description="Direct Preference Optimization on agent-task preference pairs; beta 0.1 by default.")
+    d = sub.add_parser(
+        "dpo",
+        help="DPO against the frozen SFT model (reference on the CPU)",
+        description="Direct Preference Optimization on agent-task preference pairs; beta 0.1 by default.",
+    )
     d.add_argument("--init", required=True, help="SFT model directory")
     d.add_argument("--out", required=True, help="output model directory")
     d.add_argument("--steps", type=int, default=100)
@@ -305,20 +485,28 @@ def build_parser() -> argparse.ArgumentParser:
     _data_source_arg(d)
     d.set_defaults(func=cmd_dpo)
 
-    x = sub.add_parser("decontam", help="13-gram overlap of training files with the MMLU / GSM8K test sets",
-                       description="Scan training files (.jsonl rows with a text field, or plain text) for word 13-grams of "
-                                   "benchmark test items; write a JSON report per contaminated document and per benchmark.")
+    x = sub.add_parser(
+        "decontam",
+        help="13-gram overlap of training files with the MMLU / GSM8K test sets",
+        description="Scan training files (.jsonl rows with a text field, or plain text) for word 13-grams of "
+        "benchmark test items; write a JSON report per contaminated document and per benchmark.",
+    )
     x.add_argument("--train", nargs="+", required=True, metavar="PATH", help=".jsonl / .jsonl.gz / text files to scan")
     x.add_argument("--bench", default="gsm8k,mmlu", help="comma-separated benchmarks (default: gsm8k,mmlu)")
     x.add_argument("--out", metavar="REPORT.json", help="write the report here")
     x.add_argument("--field", default="text", help="JSONL field holding the text (default: text)")
     x.set_defaults(func=cmd_decontam)
 
-    v = sub.add_parser("eval", help="lm-eval on MMLU / GSM8K (offline task files), results JSON + table",
-                       description="Evaluate a model dir, a .gguf file or smollm2 with EleutherAI's lm-evaluation-harness "
-                                   "on local MMLU (5-shot) and GSM8K (5-shot, generation) tasks.")
+    v = sub.add_parser(
+        "eval",
+        help="lm-eval on MMLU / GSM8K (offline task files), results JSON + table",
+        description="Evaluate a model dir, a .gguf file or smollm2 with EleutherAI's lm-evaluation-harness "
+        "on local MMLU (5-shot) and GSM8K (5-shot, generation) tasks.",
+    )
     v.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
-    v.add_argument("--tasks", default="mmlu,gsm8k", help="comma-separated: mmlu, gsm8k, mmlu_<subject> (default: mmlu,gsm8k)")
+    v.add_argument(
+        "--tasks", default="mmlu,gsm8k", help="comma-separated: mmlu, gsm8k, mmlu_<subject> (default: mmlu,gsm8k)"
+    )
     v.add_argument("--limit", type=float, default=None, help="items per task (per MMLU subject); < 1 = a fraction")
     v.add_argument("--num-fewshot", type=int, default=None, help="override the tasks' 5 shots")
     v.add_argument("--batch-size", type=int, default=8)
@@ -328,17 +516,28 @@ def build_parser() -> argparse.ArgumentParser:
     _dtype_arg(v, "weights while scoring and generating (bf16: faster batches, chapter 10b)")
     v.set_defaults(func=cmd_eval)
 
-    e = sub.add_parser("export", help="write a model as GGUF for llama.cpp / Ollama (+ an Ollama Modelfile)",
-                       description="Export a model to a GGUF file that llama.cpp and Ollama run, and an Ollama Modelfile beside it.")
+    e = sub.add_parser(
+        "export",
+        help="write a model as GGUF for llama.cpp / Ollama (+ an Ollama Modelfile)",
+        description="Export a model to a GGUF file that llama.cpp and Ollama run, and an Ollama Modelfile beside it.",
+    )
     e.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
     e.add_argument("--out", required=True, help="output FILE.gguf (missing directories are created)")
-    e.add_argument("--type", default="f16", type=str.lower, metavar="f32|f16|bf16|q8_0|q4_k_m",
-                   help="weight format (default f16); q4_k_m needs llama-cpp-python")
+    e.add_argument(
+        "--type",
+        default="f16",
+        type=str.lower,
+        metavar="f32|f16|bf16|q8_0|q4_k_m",
+        help="weight format (default f16); q4_k_m needs llama-cpp-python",
+    )
     e.add_argument("--threads", type=int, default=None, help="CPU threads for loading and Q4_K_M quantization")
     e.set_defaults(func=cmd_export)
 
-    t = sub.add_parser("pretrain", help="pre-train a model with the curriculum (torchrun for FSDP)",
-                       description="Pre-train from scratch. DIR becomes a Hugging Face model dir; training state in DIR/train_state.")
+    t = sub.add_parser(
+        "pretrain",
+        help="pre-train a model with the curriculum (torchrun for FSDP)",
+        description="Pre-train from scratch. DIR becomes a Hugging Face model dir; training state in DIR/train_state.",
+    )
     t.add_argument("--preset", help="model preset (default: settings.ini)")
     t.add_argument("--out", required=True, help="output directory")
     t.add_argument("--steps", type=int, help="optimizer steps (default: the preset's)")
@@ -346,19 +545,30 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue from DIR/train_state")
     t.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
-    t.add_argument("--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)")
+    t.add_argument(
+        "--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)"
+    )
     _data_source_arg(t)
     _engine_args(t)
     _device_arg(t)
     t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
-    t.add_argument("--variant", metavar="NAME[,NAME...]", help="chapter 18's variants: qknorm, relu2, softcap, untied, muon, "
-                   "polyglu, bitnet, mla, mamba, swa, or winners (what won in chapter 18)")
-    t.add_argument("--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum")
+    t.add_argument(
+        "--variant",
+        metavar="NAME[,NAME...]",
+        help="chapter 18's variants: qknorm, relu2, softcap, untied, muon, "
+        "polyglu, bitnet, mla, mamba, swa, or winners (what won in chapter 18)",
+    )
+    t.add_argument(
+        "--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum"
+    )
     t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     t.set_defaults(func=cmd_pretrain)
 
-    g = sub.add_parser("demo", help="the glass-box Gradio app: thoughts, raw tool calls, token probabilities",
-                       description="Serve the glass-box demo (chapter 16): chat with the agent and see every step of each turn.")
+    g = sub.add_parser(
+        "demo",
+        help="the glass-box Gradio app: thoughts, raw tool calls, token probabilities",
+        description="Serve the glass-box demo (chapter 16): chat with the agent and see every step of each turn.",
+    )
     g.add_argument("--model", required=True, help="model directory (an agent after SFT) or 'smollm2' (plain chat)")
     g.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     g.add_argument("--port", type=int, default=7860)
@@ -368,13 +578,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_demo)
     return p
 
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "data_source", None): os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source   # flag > env > settings.ini
-    try: return args.func(args)
-    except (OSError, ValueError, ModuleNotFoundError, RuntimeError) as e:      # OSError: missing files, an unreachable hub
+    if getattr(args, "data_source", None):
+        os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source  # flag > env > settings.ini
+    try:
+        return args.func(args)
+    except (OSError, ValueError, ModuleNotFoundError, RuntimeError) as e:  # OSError: missing files, an unreachable hub
         print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
         return 2
 
 # %% ../nbs/90_cli.ipynb #3b8c6bb0
-if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())
+if __name__ == "__main__" and "__file__" in globals():
+    sys.exit(main())

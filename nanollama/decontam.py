@@ -23,31 +23,45 @@ __all__ = ['BENCHMARKS', 'MMLU_SPLITS', 'NGRAM', 'MAX_ITEMS_PER_NGRAM', 'Benchma
 
 # %% ../nbs/13_decontamination.ipynb #9eda7373
 BENCHMARKS = ("gsm8k", "mmlu")
-MMLU_SPLITS = {"test": "test", "dev": "dev", "val": "validation"}   # offline folder -> hub split name
+MMLU_SPLITS = {"test": "test", "dev": "dev", "val": "validation"}  # offline folder -> hub split name
+
 
 @dataclass
 class BenchmarkSplit:
     "The usable rows of one benchmark split, with how many malformed rows were skipped."
+
     name: str
     split: str
-    rows: list[dict]            # gsm8k: {id, question, answer}; mmlu: {id, subject, question, choices, answer (0-3)}
+    rows: list[dict]  # gsm8k: {id, question, answer}; mmlu: {id, subject, question, choices, answer (0-3)}
     skipped: int = 0
-    source: str = ""            # the file folder or hub id the rows came from
+    source: str = ""  # the file folder or hub id the rows came from
+
 
 def _mmlu_row(subject: str, i: int, fields: list) -> dict | None:
     "One MMLU item from a CSV row (question, A, B, C, D, letter) or None if it is malformed."
-    if len(fields) != 6 or not all(isinstance(f, str) for f in fields) or not fields[0].strip(): return None
-    if fields[5].strip() not in ("A", "B", "C", "D"): return None
-    return {"id": f"{subject}/{i}", "subject": subject, "question": fields[0], "choices": fields[1:5],
-            "answer": "ABCD".index(fields[5].strip())}
+    if len(fields) != 6 or not all(isinstance(f, str) for f in fields) or not fields[0].strip():
+        return None
+    if fields[5].strip() not in ("A", "B", "C", "D"):
+        return None
+    return {
+        "id": f"{subject}/{i}",
+        "subject": subject,
+        "question": fields[0],
+        "choices": fields[1:5],
+        "answer": "ABCD".index(fields[5].strip()),
+    }
+
 
 def load_benchmark(name: str, split: str = "test", settings: Settings | None = None) -> BenchmarkSplit:
     "Rows of `name` ('gsm8k' or 'mmlu') split `split` from the data dir, or from the hub when the files are missing."
-    if name not in BENCHMARKS: raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+    if name not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
     s = settings or load_settings()
     root = Path(s.data_dir) / name
-    if name == "gsm8k": return BenchmarkSplit(name, split, *gsm8k_rows(split, s))
-    if split not in MMLU_SPLITS: raise ValueError(f"unknown MMLU split {split!r}; choose from {', '.join(MMLU_SPLITS)}")
+    if name == "gsm8k":
+        return BenchmarkSplit(name, split, *gsm8k_rows(split, s))
+    if split not in MMLU_SPLITS:
+        raise ValueError(f"unknown MMLU split {split!r}; choose from {', '.join(MMLU_SPLITS)}")
     rows, bad, files = [], 0, sorted((root / split).glob(f"*_{split}.csv"))
     if files:
         for f in files:
@@ -55,8 +69,10 @@ def load_benchmark(name: str, split: str = "test", settings: Settings | None = N
             with open(f, newline="", encoding="utf-8", errors="replace") as fh:
                 for i, fields in enumerate(csv.reader(fh)):
                     row = _mmlu_row(subject, i, fields)
-                    if row is None: bad += 1
-                    else: rows.append(row)
+                    if row is None:
+                        bad += 1
+                    else:
+                        rows.append(row)
         return BenchmarkSplit(name, split, rows, bad, source=str(root / split))
     per_subject = Counter()
     for r in hub_split(s.mmlu_dataset, "all", MMLU_SPLITS[split], root):
@@ -65,17 +81,22 @@ def load_benchmark(name: str, split: str = "test", settings: Settings | None = N
         ok = isinstance(choices, list) and len(choices) == 4 and isinstance(ans, int) and 0 <= ans < 4
         row = _mmlu_row(subject, per_subject[subject], [r.get("question"), *choices, "ABCD"[ans]]) if ok else None
         per_subject[subject] += 1
-        if row is None: bad += 1
-        else: rows.append(row)
+        if row is None:
+            bad += 1
+        else:
+            rows.append(row)
     return BenchmarkSplit(name, split, rows, bad, source=s.mmlu_dataset)
+
 
 def item_fields(name: str, row: dict) -> list[str]:
     "The texts of a benchmark item that a leak would copy: GSM8K question and solution; MMLU question with its choices."
-    if name == "gsm8k": return [row["question"], ANNOTATION.sub("", row["answer"])]
+    if name == "gsm8k":
+        return [row["question"], ANNOTATION.sub("", row["answer"])]
     return [row["question"] + "\n" + "\n".join(row["choices"])]
 
 # %% ../nbs/13_decontamination.ipynb #5cdece57
 NGRAM = 13
+
 
 @functools.lru_cache(None)
 def _unicode_table() -> dict[int, str | None]:
@@ -83,16 +104,23 @@ def _unicode_table() -> dict[int, str | None]:
     table = {ord(c): None for c in string.punctuation}
     for cp in range(0x80, 0x30000):
         c = chr(cp)
-        if c.isspace(): table[cp] = " "
-        elif unicodedata.category(c)[0] in "PS": table[cp] = None
+        if c.isspace():
+            table[cp] = " "
+        elif unicodedata.category(c)[0] in "PS":
+            table[cp] = None
     return table
+
 
 def normalize(text: str) -> list[str]:
     "The words n-grams are made of: lower-cased, punctuation and symbols removed, whitespace collapsed."
     return text.lower().translate(_unicode_table()).split()
 
-_SPACE = np.zeros(256, bool); _SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True       # what str.split() splits on
-_PUNCT = np.zeros(256, bool); _PUNCT[list(string.punctuation.encode())] = True
+
+_SPACE = np.zeros(256, bool)
+_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.split() splits on
+_PUNCT = np.zeros(256, bool)
+_PUNCT[list(string.punctuation.encode())] = True
+
 
 def _prepare(text: str) -> str:
     "Lower-case; for non-ASCII text also delete Unicode punctuation and map Unicode spaces (bytes can't do these)."
@@ -100,8 +128,9 @@ def _prepare(text: str) -> str:
     return t if t.isascii() else t.translate(_unicode_table())
 
 # %% ../nbs/13_decontamination.ipynb #c856ad1c
-_P, _Q = np.uint32(16777619), np.uint64(0x9E3779B97F4A7C15)     # odd bases: FNV-32 prime, 2^64 / golden ratio
+_P, _Q = np.uint32(16777619), np.uint64(0x9E3779B97F4A7C15)  # odd bases: FNV-32 prime, 2^64 / golden ratio
 _powers_cache: dict[str, np.ndarray] = {}
+
 
 def _powers(base, n: int) -> tuple[np.ndarray, np.ndarray]:
     "base^k and base^-k modulo 2^bits for k < n, in base's dtype (cached, grown at least 2x)."
@@ -116,98 +145,125 @@ def _powers(base, n: int) -> tuple[np.ndarray, np.ndarray]:
                 _powers_cache[k] = np.concatenate([np.ones(1, dt), np.cumprod(np.full(m - 1, x, dt), dtype=dt)])
     return _powers_cache[key][:n], _powers_cache[key + "^-1"][:n]
 
+
 def _rolling(x: np.ndarray, spans_start: np.ndarray, spans_end: np.ndarray, base) -> np.ndarray:
     "Polynomial hash sum_t x[s+t] base^t of every span [s, e) of x (modulo 2^bits of base's dtype)."
     pw, inv = _powers(base, len(x) + 1)
     with np.errstate(over="ignore"):
-        H = np.empty(len(x) + 1, base.dtype); H[0] = 0
-        np.cumsum(x * pw[: len(x)], dtype=base.dtype, out=H[1:])          # (numpy would accumulate uint32 in uint64)
+        H = np.empty(len(x) + 1, base.dtype)
+        H[0] = 0
+        np.cumsum(x * pw[: len(x)], dtype=base.dtype, out=H[1:])  # (numpy would accumulate uint32 in uint64)
         return (H[spans_end] - H[spans_start]) * inv[spans_start]
+
 
 def ngram_hashes(texts: list[str], n: int = NGRAM) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(hashes, text index, word position) of every n-word window inside each text (none across texts)."
     empty = np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
-    if not texts: return empty
+    if not texts:
+        return empty
     prepared = [_prepare(t) for t in texts]
     n_bytes = [len(t) if t.isascii() else len(t.encode()) for t in prepared]
-    starts = np.cumsum([0] + [k + 1 for k in n_bytes[:-1]])               # byte offset of each text
-    b = np.frombuffer((" ".join(prepared) + " ").encode(), np.uint8)       # (L,) each text followed by a space
+    starts = np.cumsum([0] + [k + 1 for k in n_bytes[:-1]])  # byte offset of each text
+    b = np.frombuffer((" ".join(prepared) + " ").encode(), np.uint8)  # (L,) each text followed by a space
     punct = _PUNCT[b]
-    removed = np.add.reduceat(punct, starts, dtype=np.int64)                # punctuation bytes per text
-    starts = starts - np.concatenate([[0], np.cumsum(removed)[:-1]])       # offsets once punctuation is gone
+    removed = np.add.reduceat(punct, starts, dtype=np.int64)  # punctuation bytes per text
+    starts = starts - np.concatenate([[0], np.cumsum(removed)[:-1]])  # offsets once punctuation is gone
     b = b[~punct]
     edges = np.flatnonzero(np.diff((~_SPACE[b]).view(np.int8), prepend=np.int8(0), append=np.int8(0)))
-    w_start, w_end = edges[0::2], edges[1::2]                              # (W,) byte range of each word
-    words = _rolling(b.astype(np.uint32) + np.uint32(1), w_start, w_end, _P).astype(np.uint64)   # (W,)
+    w_start, w_end = edges[0::2], edges[1::2]  # (W,) byte range of each word
+    words = _rolling(b.astype(np.uint32) + np.uint32(1), w_start, w_end, _P).astype(np.uint64)  # (W,)
     m = len(words) - n + 1
-    if m <= 0: return empty
-    grams = _rolling(words, np.arange(m), np.arange(n, m + n), _Q)         # (m,) window hashes
-    doc = np.searchsorted(starts, w_start, side="right") - 1               # (W,) text of each word
-    first_word = np.searchsorted(w_start, starts)                          # (n_texts,) first word of each text
-    idx = np.flatnonzero(doc[:m] == doc[n - 1 :])                          # windows inside one text
+    if m <= 0:
+        return empty
+    grams = _rolling(words, np.arange(m), np.arange(n, m + n), _Q)  # (m,) window hashes
+    doc = np.searchsorted(starts, w_start, side="right") - 1  # (W,) text of each word
+    first_word = np.searchsorted(w_start, starts)  # (n_texts,) first word of each text
+    idx = np.flatnonzero(doc[:m] == doc[n - 1 :])  # windows inside one text
     return grams[idx], doc[idx], idx - first_word[doc[idx]]
 
 # %% ../nbs/13_decontamination.ipynb #2ae98102
 _BITS = 27
 
+
 @dataclass
 class BenchmarkIndex:
     "13-gram hashes of benchmark items -> the items (`table`), with the normalised item texts for verification."
-    table: dict[int, list[int]]                     # hash -> item numbers
-    items: list[tuple[str, str]]                    # item number -> (benchmark, item id)
-    texts: list[str]                                # item number -> " w1 w2 … | w1 … " (fields apart)
-    stats: dict[str, dict] = field(default_factory=dict)   # per benchmark: items, ngrams, skipped rows, too short
+
+    table: dict[int, list[int]]  # hash -> item numbers
+    items: list[tuple[str, str]]  # item number -> (benchmark, item id)
+    texts: list[str]  # item number -> " w1 w2 … | w1 … " (fields apart)
+    stats: dict[str, dict] = field(default_factory=dict)  # per benchmark: items, ngrams, skipped rows, too short
     n: int = NGRAM
 
     def __post_init__(self):
         keys = np.fromiter(self.table, np.uint64, len(self.table))
         self.bitmap = np.zeros(1 << (_BITS - 3), np.uint8)
         top = keys >> np.uint64(64 - _BITS)
-        np.bitwise_or.at(self.bitmap, (top >> np.uint64(3)).astype(np.int64), (np.uint8(1) << (top & np.uint64(7)).astype(np.uint8)))
+        np.bitwise_or.at(
+            self.bitmap, (top >> np.uint64(3)).astype(np.int64), (np.uint8(1) << (top & np.uint64(7)).astype(np.uint8))
+        )
 
     def maybe(self, h: np.ndarray) -> np.ndarray:
         "Bool mask: True where a hash may be in the index (no false negatives)."
         top = h >> np.uint64(64 - _BITS)
-        return ((self.bitmap[(top >> np.uint64(3)).astype(np.int64)] >> (top & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+        return (
+            (self.bitmap[(top >> np.uint64(3)).astype(np.int64)] >> (top & np.uint64(7)).astype(np.uint8)) & 1
+        ).astype(bool)
 
-MAX_ITEMS_PER_NGRAM = 20      # a 13-gram in more items than this is a question template, not a leak of one item
 
-def index_items(named_rows: Iterable[tuple[str, dict]], n: int = NGRAM, stats: dict | None = None,
-                max_items: int = MAX_ITEMS_PER_NGRAM) -> BenchmarkIndex:
+MAX_ITEMS_PER_NGRAM = 20  # a 13-gram in more items than this is a question template, not a leak of one item
+
+
+def index_items(
+    named_rows: Iterable[tuple[str, dict]],
+    n: int = NGRAM,
+    stats: dict | None = None,
+    max_items: int = MAX_ITEMS_PER_NGRAM,
+) -> BenchmarkIndex:
     "Index (benchmark name, row) pairs; rows need an 'id' and the fields `item_fields` reads."
     items, texts, field_texts, owner = [], [], [], []
     for name, row in named_rows:
         fields = item_fields(name, row)
-        items.append((name, row["id"])); texts.append(" " + " | ".join(" ".join(normalize(f)) for f in fields) + " ")
-        field_texts += fields; owner += [len(items) - 1] * len(fields)
+        items.append((name, row["id"]))
+        texts.append(" " + " | ".join(" ".join(normalize(f)) for f in fields) + " ")
+        field_texts += fields
+        owner += [len(items) - 1] * len(fields)
     table: dict[int, list[int]] = defaultdict(list)
-    for lo in range(0, len(field_texts), 4096):                            # batches keep the arrays small
+    for lo in range(0, len(field_texts), 4096):  # batches keep the arrays small
         h, which, _ = ngram_hashes(field_texts[lo : lo + 4096], n)
         item_of = np.asarray(owner[lo : lo + 4096])[which]
         for key, it in zip(h.tolist(), item_of.tolist()):
             lst = table[key]
-            if not lst or lst[-1] != it: lst.append(it)
+            if not lst or lst[-1] != it:
+                lst.append(it)
     template = {k for k, v in table.items() if len(v) > max_items}
     has_ngram = np.zeros(len(items), bool)
     for k, v in table.items():
-        if k not in template: has_ngram[v] = True
+        if k not in template:
+            has_ngram[v] = True
     bench = np.array([b for b, _ in items])
     stats = stats if stats is not None else {}
     for name in dict.fromkeys(bench.tolist()):
         mine = bench == name
         n_template = sum(bench[table[k][0]] == name for k in template)
-        stats.setdefault(name, {}).update(items=int(mine.sum()), items_without_ngrams=int((mine & ~has_ngram).sum()),
-                                          template_ngrams_dropped=int(n_template))
+        stats.setdefault(name, {}).update(
+            items=int(mine.sum()),
+            items_without_ngrams=int((mine & ~has_ngram).sum()),
+            template_ngrams_dropped=int(n_template),
+        )
     return BenchmarkIndex({k: v for k, v in table.items() if k not in template}, items, texts, stats, n)
 
-def build_index(benchmarks: Iterable[str] = BENCHMARKS, settings: Settings | None = None, split: str = "test",
-                n: int = NGRAM) -> BenchmarkIndex:
+
+def build_index(
+    benchmarks: Iterable[str] = BENCHMARKS, settings: Settings | None = None, split: str = "test", n: int = NGRAM
+) -> BenchmarkIndex:
     "The n-gram index of the benchmarks' `split` (the test sets by default)."
     benchmarks = [benchmarks] if isinstance(benchmarks, str) else list(benchmarks)
     stats, pairs = {}, []
     for name in benchmarks:
         bs = load_benchmark(name, split, settings)
-        if bs.skipped: warnings.warn(f"{name} {split}: skipped {bs.skipped} malformed row(s) in {bs.source}")
+        if bs.skipped:
+            warnings.warn(f"{name} {split}: skipped {bs.skipped} malformed row(s) in {bs.source}")
         stats[name] = {"source": bs.source, "split": split, "malformed_rows_skipped": bs.skipped}
         pairs += [(name, r) for r in bs.rows]
     return index_items(pairs, n, stats)
@@ -221,25 +277,35 @@ def _verified_hits(texts: list[str], index: BenchmarkIndex) -> list[dict[int, in
     words: dict[int, list[str]] = {}
     for c in cand.tolist():
         its = index.table.get(int(h[c]))
-        if not its: continue
+        if not its:
+            continue
         d, p = int(doc[c]), int(pos[c])
-        if d not in words: words[d] = normalize(texts[d])
+        if d not in words:
+            words[d] = normalize(texts[d])
         gram = " " + " ".join(words[d][p : p + index.n]) + " "
         for it in its:
-            if gram in index.texts[it]: out[d][it] = out[d].get(it, 0) + 1
+            if gram in index.texts[it]:
+                out[d][it] = out[d].get(it, 0) + 1
     return out
+
 
 def iter_batches(docs: Iterable[tuple[str, str]], max_chars: int = 1_000_000) -> Iterator[list[tuple[str, str]]]:
     "Lists of (id, text) of about `max_chars` characters."
     batch, size = [], 0
     for d in docs:
-        batch.append(d); size += len(d[1])
-        if size >= max_chars: yield batch; batch, size = [], 0
-    if batch: yield batch
+        batch.append(d)
+        size += len(d[1])
+        if size >= max_chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
 
 def scan(docs: Iterable[tuple[str, str]], index: BenchmarkIndex, progress: bool = False) -> dict:
     "Report of the documents that share a 13-gram with a benchmark item: {'contaminated_docs': [...], 'summary': {...}}."
     from tqdm.auto import tqdm
+
     rows, n_docs, n_chars, t0 = [], 0, 0, time.perf_counter()
     bar = tqdm(unit="MB", disable=not progress, desc="decontam")
     for batch in iter_batches(docs):
@@ -248,9 +314,13 @@ def scan(docs: Iterable[tuple[str, str]], index: BenchmarkIndex, progress: bool 
             for it, k in sorted(hits.items()):
                 bench, item = index.items[it]
                 rows.append({"id": doc_id, "benchmark": bench, "item": item, "ngrams": k})
-        n_docs += len(batch); chars = sum(map(len, texts)); n_chars += chars; bar.update(chars / 1e6)
+        n_docs += len(batch)
+        chars = sum(map(len, texts))
+        n_chars += chars
+        bar.update(chars / 1e6)
     bar.close()
     return {"contaminated_docs": rows, "summary": summarize(rows, index, n_docs, n_chars, time.perf_counter() - t0)}
+
 
 def summarize(rows: list[dict], index: BenchmarkIndex, n_docs: int, n_chars: int, seconds: float) -> dict:
     "Totals and, per benchmark, how many items and documents are involved."
@@ -258,12 +328,22 @@ def summarize(rows: list[dict], index: BenchmarkIndex, n_docs: int, n_chars: int
     for name, st in index.stats.items():
         mine = [r for r in rows if r["benchmark"] == name]
         items = {r["item"] for r in mine}
-        per[name] = {**st, "contaminated_items": len(items),
-                     "contaminated_share": round(len(items) / max(1, st.get("items", 0)), 6),
-                     "contaminated_docs": len({r["id"] for r in mine}), "ngram_hits": sum(r["ngrams"] for r in mine)}
-    return {"ngram": index.n, "docs_scanned": n_docs, "chars_scanned": n_chars,
-            "docs_contaminated": len({r["id"] for r in rows}), "seconds": round(seconds, 3),
-            "mb_per_s": round(n_chars / 1e6 / max(seconds, 1e-9), 1), "benchmarks": per}
+        per[name] = {
+            **st,
+            "contaminated_items": len(items),
+            "contaminated_share": round(len(items) / max(1, st.get("items", 0)), 6),
+            "contaminated_docs": len({r["id"] for r in mine}),
+            "ngram_hits": sum(r["ngrams"] for r in mine),
+        }
+    return {
+        "ngram": index.n,
+        "docs_scanned": n_docs,
+        "chars_scanned": n_chars,
+        "docs_contaminated": len({r["id"] for r in rows}),
+        "seconds": round(seconds, 3),
+        "mb_per_s": round(n_chars / 1e6 / max(seconds, 1e-9), 1),
+        "benchmarks": per,
+    }
 
 # %% ../nbs/13_decontamination.ipynb #01aadc57
 def contaminated_spans(text: str, index: BenchmarkIndex) -> list[tuple[int, int]]:
@@ -276,101 +356,158 @@ def contaminated_spans(text: str, index: BenchmarkIndex) -> list[tuple[int, int]
         its = index.table.get(int(h[c]))
         p = int(pos[c])
         gram = " " + " ".join(words[p : p + index.n]) + " "
-        if its and any(gram in index.texts[it] for it in its): spans.append((tokens[p][0], tokens[p + index.n - 1][1]))
+        if its and any(gram in index.texts[it] for it in its):
+            spans.append((tokens[p][0], tokens[p + index.n - 1][1]))
     return spans
 
-def cut_spans(text: str, spans: list[tuple[int, int]], window: int = 200, min_piece: int = 200,
-              too_dirty: int = 10) -> list[str]:
+
+def cut_spans(
+    text: str, spans: list[tuple[int, int]], window: int = 200, min_piece: int = 200, too_dirty: int = 10
+) -> list[str]:
     "Pieces of `text` outside the spans widened by `window` chars; [] if more than `too_dirty` spans."
-    if len(spans) > too_dirty: return []
+    if len(spans) > too_dirty:
+        return []
     pieces, pos = [], 0
     for s, e in sorted(spans):
         s, e = max(0, s - window), min(len(text), e + window)
-        if s > pos and s - pos >= min_piece: pieces.append(text[pos:s])
+        if s > pos and s - pos >= min_piece:
+            pieces.append(text[pos:s])
         pos = max(pos, e)
-    if len(text) - pos >= min_piece: pieces.append(text[pos:])
+    if len(text) - pos >= min_piece:
+        pieces.append(text[pos:])
     return pieces
 
-def filter_docs(docs: Iterable[tuple[str, str]], index: BenchmarkIndex, mode: str = "drop",
-                **cut_kwargs) -> tuple[list[tuple[str, str]], dict]:
+
+def filter_docs(
+    docs: Iterable[tuple[str, str]], index: BenchmarkIndex, mode: str = "drop", **cut_kwargs
+) -> tuple[list[tuple[str, str]], dict]:
     "(clean (id, text) documents, scan report). mode 'drop' removes contaminated documents; 'spans' cuts out the matches."
-    if mode not in ("drop", "spans"): raise ValueError(f"unknown filter mode {mode!r}; choose 'drop' or 'spans'")
+    if mode not in ("drop", "spans"):
+        raise ValueError(f"unknown filter mode {mode!r}; choose 'drop' or 'spans'")
     docs = list(docs)
     report = scan(docs, index)
     dirty = {r["id"] for r in report["contaminated_docs"]}
     kept = []
     for doc_id, text in docs:
-        if doc_id not in dirty: kept.append((doc_id, text))
+        if doc_id not in dirty:
+            kept.append((doc_id, text))
         elif mode == "spans":
-            kept += [(f"{doc_id}#{k}", p) for k, p in enumerate(cut_spans(text, contaminated_spans(text, index), **cut_kwargs))]
-    report["summary"]["filter"] = {"mode": mode, "docs_in": len(docs), "docs_out": len(kept),
-                                   "chars_in": sum(len(t) for _, t in docs), "chars_out": sum(len(t) for _, t in kept)}
+            kept += [
+                (f"{doc_id}#{k}", p)
+                for k, p in enumerate(cut_spans(text, contaminated_spans(text, index), **cut_kwargs))
+            ]
+    report["summary"]["filter"] = {
+        "mode": mode,
+        "docs_in": len(docs),
+        "docs_out": len(kept),
+        "chars_in": sum(len(t) for _, t in docs),
+        "chars_out": sum(len(t) for _, t in kept),
+    }
     return kept, report
 
 # %% ../nbs/13_decontamination.ipynb #81b64ffe
-def iter_documents(paths: Iterable[str | Path], field: str = "text", skipped: Counter | None = None) -> Iterator[tuple[str, str]]:
+def iter_documents(
+    paths: Iterable[str | Path], field: str = "text", skipped: Counter | None = None
+) -> Iterator[tuple[str, str]]:
     "(id, text) of every document in the files; problems are counted in `skipped`."
     skipped = skipped if skipped is not None else Counter()
     for path in map(Path, paths):
         is_jsonl = path.name.endswith((".jsonl", ".jsonl.gz"))
         try:
-            fh = gzip.open(path, "rt", encoding="utf-8", errors="replace") if path.suffix == ".gz" \
+            fh = (
+                gzip.open(path, "rt", encoding="utf-8", errors="replace")
+                if path.suffix == ".gz"
                 else open(path, encoding="utf-8", errors="replace")
-        except OSError: skipped["unreadable file"] += 1; continue
+            )
+        except OSError:
+            skipped["unreadable file"] += 1
+            continue
         with fh:
             if not is_jsonl:
                 text = fh.read()
-                if text.strip(): yield f"{path}:1", text
-                else: skipped["empty file"] += 1
+                if text.strip():
+                    yield f"{path}:1", text
+                else:
+                    skipped["empty file"] += 1
                 continue
             for lineno, line in enumerate(fh, 1):
-                if not line.strip(): continue
-                try: row = json.loads(line)
-                except json.JSONDecodeError: skipped["row not JSON"] += 1; continue
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    skipped["row not JSON"] += 1
+                    continue
                 text = row.get(field) if isinstance(row, dict) else None
-                if not isinstance(text, str): skipped[f"row without '{field}'"] += 1; continue
+                if not isinstance(text, str):
+                    skipped[f"row without '{field}'"] += 1
+                    continue
                 rid = row.get("id")
                 yield (str(rid) if rid is not None else f"{path}:{lineno}"), text
 
-def decontaminate_files(paths: Iterable[str | Path], benchmarks: Iterable[str] = BENCHMARKS,
-                        out_report: str | Path | None = None, index: BenchmarkIndex | None = None,
-                        field: str = "text", progress: bool = False) -> dict:
+
+def decontaminate_files(
+    paths: Iterable[str | Path],
+    benchmarks: Iterable[str] = BENCHMARKS,
+    out_report: str | Path | None = None,
+    index: BenchmarkIndex | None = None,
+    field: str = "text",
+    progress: bool = False,
+) -> dict:
     "Scan training files against the benchmarks' test sets; write the report as JSON to `out_report` if given."
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists()]
-    if missing: raise FileNotFoundError(f"training file(s) not found: {', '.join(missing)}")
+    if missing:
+        raise FileNotFoundError(f"training file(s) not found: {', '.join(missing)}")
     index = index or build_index(benchmarks)
     skipped = Counter()
     report = scan(iter_documents(paths, field, skipped), index, progress=progress)
     report["summary"]["inputs_skipped"] = dict(skipped)
     if out_report:
-        out = Path(out_report); out.parent.mkdir(parents=True, exist_ok=True)
+        out = Path(out_report)
+        out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda p: p.write_text(json.dumps(report, indent=1)))
     return report
 
 # %% ../nbs/13_decontamination.ipynb #7840a3d6
 class CleanStream:
     "A stream of {'text'} rows without benchmark-contaminated documents (13-grams) and near-duplicates (MinHash)."
+
     def __init__(self, stream, index: BenchmarkIndex | None, dedup: bool = True):
         from nanollama.data import NearDupFilter
+
         self.stream, self.index = stream, index
         self.near = NearDupFilter() if dedup else None
-        self.counts = Counter()                                  # seen, kept, contaminated, near-duplicate
+        self.counts = Counter()  # seen, kept, contaminated, near-duplicate
 
     def __iter__(self):
         for row in self.stream:
-            text = row["text"]; self.counts["seen"] += 1
-            if self.index is not None and _verified_hits([text], self.index)[0]: self.counts["contaminated"] += 1
-            elif self.near is not None and self.near.check(text) is not None: self.counts["near-duplicate"] += 1
-            else: self.counts["kept"] += 1; yield row
+            text = row["text"]
+            self.counts["seen"] += 1
+            if self.index is not None and _verified_hits([text], self.index)[0]:
+                self.counts["contaminated"] += 1
+            elif self.near is not None and self.near.check(text) is not None:
+                self.counts["near-duplicate"] += 1
+            else:
+                self.counts["kept"] += 1
+                yield row
 
-    def set_epoch(self, epoch: int): self.stream.set_epoch(epoch)
-    def state_dict(self) -> dict: return self.stream.state_dict()
-    def load_state_dict(self, d: dict): self.stream.load_state_dict(d)
+    def set_epoch(self, epoch: int):
+        self.stream.set_epoch(epoch)
+
+    def state_dict(self) -> dict:
+        return self.stream.state_dict()
+
+    def load_state_dict(self, d: dict):
+        self.stream.load_state_dict(d)
 
 # %% ../nbs/13_decontamination.ipynb #794dd19a
-def decontaminate_texts(texts: Iterable[str], index: BenchmarkIndex | None = None,
-                        benchmarks: Iterable[str] = BENCHMARKS, mode: str = "drop") -> tuple[list[str], dict]:
+def decontaminate_texts(
+    texts: Iterable[str],
+    index: BenchmarkIndex | None = None,
+    benchmarks: Iterable[str] = BENCHMARKS,
+    mode: str = "drop",
+) -> tuple[list[str], dict]:
     "HOOK for SFT/DPO data: (texts without benchmark 13-grams, report). Ids in the report are positions in `texts`."
     index = index or build_index(benchmarks)
     kept, report = filter_docs(((str(i), t) for i, t in enumerate(texts)), index, mode=mode)

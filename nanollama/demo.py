@@ -25,41 +25,53 @@ def esc(text: str) -> str:
     "Model or user text, safe to put into the chatbot's Markdown: HTML is shown, never interpreted."
     return html.escape(text, quote=False)
 
+
 def fence(text: str, lang: str = "text") -> str:
     "A code block that shows `text` verbatim, whatever backticks it contains."
     ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
     return f"{ticks}{lang}\n{text}\n{ticks}"
 
+
 def _msg(content: str, title: str | None = None, **meta) -> dict:
     return {"role": "assistant", "content": content, **({"metadata": {"title": title, **meta}} if title else {})}
+
 
 def note(text: str) -> dict:
     "A readable problem report in the chat (bad input, a model that failed to load, a crash)."
     return _msg(f"⚠️ {esc(text)}")
 
+
 def tool_result_message(r: ToolResult | None, pending_text: str | None = None) -> dict:
     "📤 what the sandbox returned; `pending_text` while only the tool message the model reads is known."
-    if r is None:                           # no status "done": it would close the box, and it stays closed when the result lands
-        if pending_text is None: return _msg("running in the sandbox…", "📤 Tool output", status="pending")
+    if r is None:  # no status "done": it would close the box, and it stays closed when the result lands
+        if pending_text is None:
+            return _msg("running in the sandbox…", "📤 Tool output", status="pending")
         return _msg(fence(pending_text), "📤 Tool output")
     parts = [f"stdout:\n{fence(r.stdout)}" if r.stdout else "stdout: (empty)"]
-    if r.stderr: parts.append(f"stderr:\n{fence(r.stderr)}")
-    if r.truncated: parts.append("*(output truncated)*")
-    if r.error: parts.append(f"**sandbox error:** {esc(r.error)}")
+    if r.stderr:
+        parts.append(f"stderr:\n{fence(r.stderr)}")
+    if r.truncated:
+        parts.append("*(output truncated)*")
+    if r.error:
+        parts.append(f"**sandbox error:** {esc(r.error)}")
     title = "📤 Tool output" + (" — ⚠️ error" if r.error else "")
     return _msg("\n\n".join(parts), title, duration=round(r.duration, 3))
+
 
 def step_messages(step: Step, live: bool = False, tool_text: str | None = None) -> list[dict]:
     "Chat messages for one agent step; `live`: the turn is still being generated (partial text, no errors yet)."
     out = []
-    if step.thought is not None: out.append(_msg(esc(step.thought.strip()) or "(empty)", "💭 Thought", status="done"))
+    if step.thought is not None:
+        out.append(_msg(esc(step.thought.strip()) or "(empty)", "💭 Thought", status="done"))
     if step.raw_tool_call is not None:
         body = f"raw, exactly as generated:\n{fence(step.raw_tool_call)}"
         if step.tool_call is not None:
             body += f"\n\nparsed:\n{fence(json.dumps(step.tool_call, indent=2), 'json')}"
             body += f"\n\ncode:\n{fence(step.tool_call['arguments']['code'], 'python')}"
-        if live and step.tool_call is None: out.append(_msg(body, "🛠️ Tool call", status="pending"))
-        elif step.tool_call is None: out.append(_msg(f"{body}\n\n**{esc(step.error or 'malformed')}**", "⚠️ Malformed tool call"))
+        if live and step.tool_call is None:
+            out.append(_msg(body, "🛠️ Tool call", status="pending"))
+        elif step.tool_call is None:
+            out.append(_msg(f"{body}\n\n**{esc(step.error or 'malformed')}**", "⚠️ Malformed tool call"))
         else:
             out.append(_msg(body, "🛠️ Tool call: python"))
             out.append(tool_result_message(step.tool_result, tool_text))
@@ -68,13 +80,16 @@ def step_messages(step: Step, live: bool = False, tool_text: str | None = None) 
         out.append(_msg(esc(step.answer) + flag))
     return out
 
+
 def live_messages(raw: str) -> list[dict]:
     "Messages for a turn that is still being generated: an open thought until `<|end_thought|>`, then the rest."
     raw = raw.replace(IM_END, "")
     before, start, rest = raw.partition(THOUGHT_START)
-    if start and THOUGHT_END not in rest: return [_msg(esc(rest.strip()) or "…", "💭 Thought", status="pending")]
+    if start and THOUGHT_END not in rest:
+        return [_msg(esc(rest.strip()) or "…", "💭 Thought", status="pending")]
     t = parse_assistant(raw)
     return step_messages(Step(raw, t.thought, t.raw_tool_call, t.tool_call, answer=t.answer), live=True)
+
 
 def transcript_messages(tr: Transcript) -> list[dict]:
     "Every step of a finished agent run, then the run's error if it has one."
@@ -85,8 +100,9 @@ def transcript_messages(tr: Transcript) -> list[dict]:
 @dataclass
 class TokenProb:
     token_id: int
-    p: float                                  # probability of the chosen token (temperature 1, after masking)
-    top: list[tuple[int, float]]              # the 5 most likely tokens and their probabilities
+    p: float  # probability of the chosen token (temperature 1, after masking)
+    top: list[tuple[int, float]]  # the 5 most likely tokens and their probabilities
+
 
 def token_prob(token_id: int, logits: torch.Tensor, k: int = 5) -> TokenProb:
     "Summary of one sampling step from the logits (V,) it was sampled from."
@@ -94,125 +110,198 @@ def token_prob(token_id: int, logits: torch.Tensor, k: int = 5) -> TokenProb:
     top = probs.topk(min(k, probs.numel()))
     return TokenProb(token_id, probs[token_id].item(), list(zip(top.indices.tolist(), top.values.tolist())))
 
+
 def token_text(tok, token_id: int) -> str:
     "How a token reads: its decoded text, special tokens spelled out."
     return tok.decode([token_id], skip_special_tokens=False) if tok is not None else f"[{token_id}]"
 
-def _show(text: str) -> str: return text.replace("\n", "↵").replace("\t", "⇥")
+
+def _show(text: str) -> str:
+    return text.replace("\n", "↵").replace("\t", "⇥")
+
 
 def probs_html(tok, records: list[TokenProb], last: int = 400) -> str:
     "The tokens as coloured spans (escaped), hover for p and the alternatives."
-    if not records: return "<p><i>Token probabilities appear here while the model generates.</i></p>"
+    if not records:
+        return "<p><i>Token probabilities appear here while the model generates.</i></p>"
     special = set(getattr(tok, "all_special_ids", []) or [])
     spans = []
     for r in records[-last:]:
         alts = ", ".join(f"{_show(token_text(tok, i))!r} {p:.2f}" for i, p in r.top)
         style = f"background:hsl({int(120 * r.p)},85%,{78 + int(14 * r.p)}%);color:#111;border-radius:3px;padding:0 1px"
-        if r.token_id in special: style += ";font-weight:bold;outline:1px solid #888"
+        if r.token_id in special:
+            style += ";font-weight:bold;outline:1px solid #888"
         text = token_text(tok, r.token_id)
-        spans.append(f'<span title="{html.escape(f"p={r.p:.3f} | top: {alts}")}" style="{style}">'
-                     f'{html.escape(_show(text))}</span>' + ("<br>" if "\n" in text else ""))
+        spans.append(
+            f'<span title="{html.escape(f"p={r.p:.3f} | top: {alts}")}" style="{style}">'
+            f"{html.escape(_show(text))}</span>" + ("<br>" if "\n" in text else "")
+        )
     mean = sum(r.p for r in records) / len(records)
-    head = (f"<p style='margin:0 0 4px'>{len(records)} tokens, mean p = {mean:.2f}; "
-            "<span style='background:hsl(0,85%,78%)'>red</span>: the model was unsure. Hover a token for its alternatives.</p>")
+    head = (
+        f"<p style='margin:0 0 4px'>{len(records)} tokens, mean p = {mean:.2f}; "
+        "<span style='background:hsl(0,85%,78%)'>red</span>: the model was unsure. Hover a token for its alternatives.</p>"
+    )
     return head + "<div style='font-family:monospace;line-height:1.7;white-space:pre-wrap'>" + "".join(spans) + "</div>"
+
 
 def least_confident(tok, records: list[TokenProb], n: int = 10) -> list[list]:
     "Rows [position, token, p, top alternatives] for the n least likely chosen tokens."
     worst = sorted(range(len(records)), key=lambda i: records[i].p)[:n]
-    return [[i, _show(token_text(tok, records[i].token_id)), float(f"{records[i].p:.2g}"),
-             "  ".join(f"{_show(token_text(tok, t))!r} {p:.2f}" for t, p in records[i].top)] for i in worst]
+    return [
+        [
+            i,
+            _show(token_text(tok, records[i].token_id)),
+            float(f"{records[i].p:.2g}"),
+            "  ".join(f"{_show(token_text(tok, t))!r} {p:.2f}" for t, p in records[i].top),
+        ]
+        for i in worst
+    ]
 
 # %% ../nbs/16_glass_box_demo.ipynb #98df0aa6
 class ReplayAgent(Agent):
     "An Agent that says the scripted `turns` (turn i of every question is turns[i]); streams and scores them if it can."
-    def __init__(self, turns: list[str], tokenizer=None, model=None, delay: float = 0.0, max_steps: int = 4,
-                 tool_timeout: float = 5.0, system: str = SYSTEM_PROMPT):
+
+    def __init__(
+        self,
+        turns: list[str],
+        tokenizer=None,
+        model=None,
+        delay: float = 0.0,
+        max_steps: int = 4,
+        tool_timeout: float = 5.0,
+        system: str = SYSTEM_PROMPT,
+    ):
         self.turns, self.tok, self.model, self.delay = list(turns), tokenizer, model, delay
         self.system, self.max_steps, self.tool_timeout = system, max_steps, tool_timeout
         self.use_tools, self.constraint, self.max_new_tokens = True, None, 256
 
     def respond(self, messages: list[dict], on_token=None, on_logits=None, **gen) -> str:
         turn = self.turns[min(sum(m["role"] == "assistant" for m in messages), len(self.turns) - 1)]
-        if self.tok is None: return turn
+        if self.tok is None:
+            return turn
         ids = self.tok(turn + IM_END, add_special_tokens=False).input_ids
         if self.model is not None and on_logits:
             prompt = list(self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False))
-            with torch.no_grad(): logits = self.model(torch.tensor([prompt + ids]))[0, len(prompt) - 1:-1]   # (T, V)
+            with torch.no_grad():
+                logits = self.model(torch.tensor([prompt + ids]))[0, len(prompt) - 1 : -1]  # (T, V)
         for i, t in enumerate(ids):
-            if self.delay: time.sleep(self.delay)
-            if on_logits and self.model is not None: on_logits(t, logits[i])
-            if on_token: on_token(t)
+            if self.delay:
+                time.sleep(self.delay)
+            if on_logits and self.model is not None:
+                on_logits(t, logits[i])
+            if on_token:
+                on_token(t)
         return turn
 
 # %% ../nbs/16_glass_box_demo.ipynb #4cdb87c2
-MAX_INPUT_CHARS = 8_000            # longer messages are refused with a note (the course models' context is 512-8192 tokens)
+MAX_INPUT_CHARS = 8_000  # longer messages are refused with a note (the course models' context is 512-8192 tokens)
 
-class Cancelled(Exception): "Raised inside generation when the user stopped it."
+
+class Cancelled(Exception):
+    "Raised inside generation when the user stopped it."
+
 
 def local_models(root=None, depth: int = 3) -> list[str]:
     "Model dirs (config.json + tokenizer.json) up to `depth` levels under `root` (default: the settings' out_dir), newest first."
     from nanollama.config import load_settings
+
     root = Path(root or load_settings().out_dir)
-    found = {p.parent for n in range(1, depth + 1) for p in root.glob("*/" * n + "config.json") if (p.parent / "tokenizer.json").is_file()}
+    found = {
+        p.parent
+        for n in range(1, depth + 1)
+        for p in root.glob("*/" * n + "config.json")
+        if (p.parent / "tokenizer.json").is_file()
+    }
     return [str(p) for p in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
+
 
 def _layers_md() -> str:
     rows = [f"{'✅' if on else '❌'} {name}" for name, on in sandbox_layers().items() if not name.startswith("_")]
     return "**Sandbox layers on this host**\n\n" + "\n\n".join(rows)
 
+
 class GlassBox:
     "The loaded model (or agent) behind the demo, and the streaming callbacks."
+
     def __init__(self, model=None, agent: Agent | Callable | None = None, dtype: str = "fp32"):
-        self.lock, self.dtype = threading.Lock(), dtype                    # dtype: fp32 | bf16 | int8 (chapter 10b)
+        self.lock, self.dtype = threading.Lock(), dtype  # dtype: fp32 | bf16 | int8 (chapter 10b)
         self.factory = agent if agent is not None and not isinstance(agent, Agent) else Agent
         if isinstance(agent, Agent):
-            self.model, self.tok, self.name = getattr(agent, "model", None), getattr(agent, "tok", None), type(agent).__name__
+            self.model, self.tok, self.name = (
+                getattr(agent, "model", None),
+                getattr(agent, "tok", None),
+                type(agent).__name__,
+            )
             self.agent, self.chat_mode, self.constraint = agent, False, getattr(agent, "constraint", None)
-        elif model is None: raise ValueError("build_demo needs a model (a model dir, 'smollm2' or (model, tokenizer)) or an agent")
-        else: self.load(model)
+        elif model is None:
+            raise ValueError("build_demo needs a model (a model dir, 'smollm2' or (model, tokenizer)) or an agent")
+        else:
+            self.load(model)
 
     def load(self, spec) -> str:
         "Load a model dir / 'smollm2' / (model, tokenizer); an agent if its tokenizer knows the thought and tool tokens."
         from nanollama.pretrained import load_model_and_tokenizer
+
         model, tok = spec if isinstance(spec, tuple) else load_model_and_tokenizer(str(spec).strip(), self.dtype)
-        name = f"{type(model).__name__} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M)" if isinstance(spec, tuple) else str(spec).strip()
+        name = (
+            f"{type(model).__name__} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M)"
+            if isinstance(spec, tuple)
+            else str(spec).strip()
+        )
         agentic = all(t in tok.get_vocab() for t in (THOUGHT_START, THOUGHT_END, TOOL_CALL))
         agent = self.factory(model, tok) if agentic else None
-        with self.lock:                                    # never swap the model under a generation still running
+        with self.lock:  # never swap the model under a generation still running
             self.model, self.tok, self.name, self.agent, self.chat_mode = model.eval(), tok, name, agent, not agentic
             self.constraint = getattr(agent, "constraint", None)
         return self.status()
 
     def status(self) -> str:
-        mode = ("plain multi-turn chat (this tokenizer has no thought/tool tokens)" if self.chat_mode
-                else "agent: thought → python tool → answer")
+        mode = (
+            "plain multi-turn chat (this tokenizer has no thought/tool tokens)"
+            if self.chat_mode
+            else "agent: thought → python tool → answer"
+        )
         ctx = f"; context {self.model.cfg.max_seq_len} tokens" if getattr(self.model, "cfg", None) else ""
         return f"**Model:** `{esc(self.name)}` — {mode}{ctx}"
 
     def prompt_text(self, messages: list[dict]) -> str:
         "The conversation exactly as the model reads it (chat template, special tokens visible)."
-        if self.tok is None: return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages) + "<|im_start|>assistant\n"
+        if self.tok is None:
+            return (
+                "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+                + "<|im_start|>assistant\n"
+            )
         return self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def _work(self, q, stop, question, convo, gen, max_tokens, constrained):
         "Runs in the worker thread: generate, and report everything through the queue."
+
         def on_token(t):
-            if stop.is_set(): raise Cancelled()
+            if stop.is_set():
+                raise Cancelled()
             q.put(("token", t))
+
         gen = dict(gen, on_token=on_token, on_logits=lambda t, logits: q.put(("prob", token_prob(t, logits))))
         try:
             with self.lock:
-                if self.chat_mode: q.put(("done", self._chat(q, question, convo, gen, max_tokens)))
-                else: q.put(("done", self._agent_run(q, question, gen, max_tokens, constrained)))
-        except Cancelled: q.put(("error", "stopped."))
-        except Exception as e: q.put(("error", f"{type(e).__name__}: {e}"))
+                if self.chat_mode:
+                    q.put(("done", self._chat(q, question, convo, gen, max_tokens)))
+                else:
+                    q.put(("done", self._agent_run(q, question, gen, max_tokens, constrained)))
+        except Cancelled:
+            q.put(("error", "stopped."))
+        except Exception as e:
+            q.put(("error", f"{type(e).__name__}: {e}"))
 
     def _chat(self, q, question, convo, gen, max_tokens) -> str:
         from nanollama.generate import Chat
+
         messages = convo + [{"role": "user", "content": question}]
         n = len(self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False))
-        if n >= self.model.cfg.max_seq_len: raise ValueError(f"the conversation is {n} tokens; the model's context is {self.model.cfg.max_seq_len}. Press Clear to start over.")
+        if n >= self.model.cfg.max_seq_len:
+            raise ValueError(
+                f"the conversation is {n} tokens; the model's context is {self.model.cfg.max_seq_len}. Press Clear to start over."
+            )
         chat = Chat(self.model, self.tok, max_len=n + max_tokens + 1)
         chat.messages = list(convo)
         q.put(("prompt", messages))
@@ -220,85 +309,136 @@ class GlassBox:
 
     def _agent_run(self, q, question, gen, max_tokens, constrained) -> Transcript:
         agent, inner = self.agent, self.agent.respond
-        def respond(messages, **kw):                       # announce each turn's context and its raw text
+
+        def respond(messages, **kw):  # announce each turn's context and its raw text
             q.put(("prompt", list(messages)))
             raw = inner(messages, **kw)
             q.put(("turn", raw))
             return raw
+
         agent.respond, agent.max_new_tokens = respond, max_tokens
         agent.constraint = self.constraint if constrained else None
-        try: return agent.run(question, **gen)
-        finally: del agent.respond; agent.constraint = self.constraint
+        try:
+            return agent.run(question, **gen)
+        finally:
+            del agent.respond
+            agent.constraint = self.constraint
 
     def stream(self, message, history, convo, temperature=0.0, top_p=1.0, max_tokens=256, constrained=True, seed=0):
         "The Gradio callback: yields (textbox, chat, convo, raw stream, probability html, least-confident rows)."
         history, convo = list(history or []), list(convo or [])
         text = (message or "").strip()
-        problem = ("Type a question first." if not text else
-                   f"Your message is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Shorten it." if len(text) > MAX_INPUT_CHARS else None)
+        problem = (
+            "Type a question first."
+            if not text
+            else f"Your message is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Shorten it."
+            if len(text) > MAX_INPUT_CHARS
+            else None
+        )
         if problem:
             yield "", history + [note(problem)], convo, "", probs_html(self.tok, []), []
             return
         history.append({"role": "user", "content": esc(text)})
         gen = dict(temperature=float(temperature), top_p=float(top_p), seed=int(seed or 0) if temperature > 0 else None)
         q, stop = queue.SimpleQueue(), threading.Event()
-        threading.Thread(target=self._work, args=(q, stop, text, convo, gen, int(max_tokens), bool(constrained)), daemon=True).start()
+        threading.Thread(
+            target=self._work, args=(q, stop, text, convo, gen, int(max_tokens), bool(constrained)), daemon=True
+        ).start()
         done, turns, tool_texts, ids, records, prompt, said, last = None, [], {}, [], [], "", "", 0.0
         yield "", history + [_msg("…")], convo, "", probs_html(self.tok, []), []
         try:
             while done is None:
                 events = [q.get()]
-                while not q.empty(): events.append(q.get())
+                while not q.empty():
+                    events.append(q.get())
                 for kind, *payload in events:
-                    if kind == "token": ids.append(payload[0])
-                    elif kind == "prob": records.append(payload[0])
+                    if kind == "token":
+                        ids.append(payload[0])
+                    elif kind == "prob":
+                        records.append(payload[0])
                     elif kind == "prompt":
-                        if turns and payload[0][-1]["role"] == "tool": tool_texts[len(turns) - 1] = payload[0][-1]["content"]
+                        if turns and payload[0][-1]["role"] == "tool":
+                            tool_texts[len(turns) - 1] = payload[0][-1]["content"]
                         prompt, ids, said = self.prompt_text(payload[0]), [], ""
-                    elif kind == "turn": turns.append(payload[0]); said = payload[0]
-                    else: done = (kind, payload[0])
-                if done is None and time.monotonic() - last < 0.1 and events[-1][0] in ("token", "prob"): continue
+                    elif kind == "turn":
+                        turns.append(payload[0])
+                        said = payload[0]
+                    else:
+                        done = (kind, payload[0])
+                if done is None and time.monotonic() - last < 0.1 and events[-1][0] in ("token", "prob"):
+                    continue
                 last = time.monotonic()
                 current = self.tok.decode(ids, skip_special_tokens=False) if self.tok is not None and ids else ""
-                if done and done[0] == "error": live = (self._live(turns, tool_texts, current) if turns or current else []) + [note(done[1])]
-                elif done and self.chat_mode: live = [_msg(esc(done[1]))]
-                elif done: live = transcript_messages(done[1])
-                else: live = self._live(turns, tool_texts, current)
+                if done and done[0] == "error":
+                    live = (self._live(turns, tool_texts, current) if turns or current else []) + [note(done[1])]
+                elif done and self.chat_mode:
+                    live = [_msg(esc(done[1]))]
+                elif done:
+                    live = transcript_messages(done[1])
+                else:
+                    live = self._live(turns, tool_texts, current)
                 if done and done[0] == "done" and self.chat_mode:
                     convo = convo + [{"role": "user", "content": text}, {"role": "assistant", "content": done[1]}]
                 raw = prompt + (current or said)
                 yield "", history + live, convo, raw, probs_html(self.tok, records), least_confident(self.tok, records)
-        finally: stop.set()
+        finally:
+            stop.set()
 
     def _live(self, turns, tool_texts, current) -> list[dict]:
-        if self.chat_mode: return [_msg(esc(current.replace(IM_END, "")) or "…")] if current or not turns else []
+        if self.chat_mode:
+            return [_msg(esc(current.replace(IM_END, "")) or "…")] if current or not turns else []
         out = []
         for i, raw in enumerate(turns):
             t = parse_assistant(raw)
-            out += step_messages(Step(raw, t.thought, t.raw_tool_call, t.tool_call, answer=t.answer, error=t.error), tool_text=tool_texts.get(i))
+            out += step_messages(
+                Step(raw, t.thought, t.raw_tool_call, t.tool_call, answer=t.answer, error=t.error),
+                tool_text=tool_texts.get(i),
+            )
         return out + (live_messages(current) if current else [])
 
 # %% ../nbs/16_glass_box_demo.ipynb #d9f17cd8
-def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "NanoLlama glass box", dtype: str = "fp32"):
+def build_demo(
+    model=None, agent: Agent | Callable | None = None, title: str = "NanoLlama glass box", dtype: str = "fp32"
+):
     "The Gradio app (a `gr.Blocks`); launch it with `launch` or `demo.launch()`."
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")           # before gradio is imported: no telemetry
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no telemetry
     import gradio as gr
+
     box = GlassBox(model, agent, dtype)
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
-        gr.Markdown(f"## 🔍 {title}\nEvery turn opened up: thought, raw tool call, sandbox output, answer — and each token's probability.")
+        gr.Markdown(
+            f"## 🔍 {title}\nEvery turn opened up: thought, raw tool call, sandbox output, answer — and each token's probability."
+        )
         with gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=600, elem_id="chat", allow_tags=False, sanitize_html=True,
-                                  buttons=["copy"], feedback_options=None)
-                msg = gr.Textbox(placeholder="Ask something, e.g. What is 4821 * 37?", show_label=False, elem_id="msg",
-                                 max_length=None, submit_btn=True)
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    height=600,
+                    elem_id="chat",
+                    allow_tags=False,
+                    sanitize_html=True,
+                    buttons=["copy"],
+                    feedback_options=None,
+                )
+                msg = gr.Textbox(
+                    placeholder="Ask something, e.g. What is 4821 * 37?",
+                    show_label=False,
+                    elem_id="msg",
+                    max_length=None,
+                    submit_btn=True,
+                )
                 with gr.Row():
                     stop_btn = gr.Button("Stop", variant="stop", size="sm")
                     clear = gr.Button("Clear", size="sm")
             with gr.Column(scale=2):
                 with gr.Accordion("Model", open=False):
-                    picker = gr.Dropdown(choices=list(dict.fromkeys([box.name, "smollm2", *local_models()])), value=box.name,
-                                         allow_custom_value=True, label="model dir or smollm2", elem_id="picker")
+                    picker = gr.Dropdown(
+                        choices=list(dict.fromkeys([box.name, "smollm2", *local_models()])),
+                        value=box.name,
+                        allow_custom_value=True,
+                        label="model dir or smollm2",
+                        elem_id="picker",
+                    )
                     load = gr.Button("Load", size="sm")
                     status = gr.Markdown(box.status(), elem_id="status")
                 with gr.Accordion("Decoding", open=False):
@@ -309,11 +449,22 @@ def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "
                     seed = gr.Number(value=0, precision=0, label="seed (when temperature > 0)")
                 with gr.Tab("Probabilities"):
                     probs = gr.HTML(probs_html(box.tok, []), elem_id="probs")
-                    worst = gr.Dataframe(headers=["#", "token", "p", "top alternatives"], label="least confident tokens",
-                                         datatype=["number", "str", "number", "str"], interactive=False, elem_id="worst")
+                    worst = gr.Dataframe(
+                        headers=["#", "token", "p", "top alternatives"],
+                        label="least confident tokens",
+                        datatype=["number", "str", "number", "str"],
+                        interactive=False,
+                        elem_id="worst",
+                    )
                 with gr.Tab("Raw tokens"):
-                    raw = gr.Textbox(lines=18, max_lines=18, show_label=False, elem_id="raw", autoscroll=True,
-                                     placeholder="The conversation exactly as the model reads and writes it.")
+                    raw = gr.Textbox(
+                        lines=18,
+                        max_lines=18,
+                        show_label=False,
+                        elem_id="raw",
+                        autoscroll=True,
+                        placeholder="The conversation exactly as the model reads and writes it.",
+                    )
                 gr.Markdown(_layers_md(), elem_id="layers")
         convo = gr.State([])
         inputs = [msg, chat, convo, temperature, top_p, max_tokens, constrained, seed]
@@ -323,15 +474,29 @@ def build_demo(model=None, agent: Agent | Callable | None = None, title: str = "
         clear.click(lambda: ("", [], [], "", probs_html(box.tok, []), []), None, outputs, api_name="clear")
 
         def load_model(spec, history):
-            try: return box.load(spec), list(history or []) + [note(f"Loaded {spec}.")]
+            try:
+                return box.load(spec), list(history or []) + [note(f"Loaded {spec}.")]
             except Exception as e:
-                return box.status(), list(history or []) + [note(f"Could not load {spec!r}: {e}. Still using {box.name}.")]
-        load.click(load_model, [picker, chat], [status, chat], api_name="load", concurrency_id="model", concurrency_limit=1)
+                return box.status(), list(history or []) + [
+                    note(f"Could not load {spec!r}: {e}. Still using {box.name}.")
+                ]
+
+        load.click(
+            load_model, [picker, chat], [status, chat], api_name="load", concurrency_id="model", concurrency_limit=1
+        )
     demo.box = box
     return demo
 
-def launch(model="smollm2", host: str = "127.0.0.1", port: int | None = 7860, share: bool = False,
-           agent: Agent | Callable | None = None, block: bool = True, dtype: str = "fp32"):
+
+def launch(
+    model="smollm2",
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    share: bool = False,
+    agent: Agent | Callable | None = None,
+    block: bool = True,
+    dtype: str = "fp32",
+):
     "Build and serve the app; `block=False` returns at once (notebooks: call `demo.close()` when done)."
     demo = build_demo(model, agent, dtype=dtype)
     demo.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block, quiet=not block)

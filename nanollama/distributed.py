@@ -13,7 +13,16 @@ import torch
 import torch.distributed as dist
 from .config import get_preset, load_settings, training_memory, flops_per_token, count_params, resolve_device
 from .model import NanoLlama
-from .train import TrainData, train, train_preset, find_checkpoint, check_batches, micro_batches, step_memory, PEAK_BF16_FLOPS
+from nanollama.train import (
+    TrainData,
+    train,
+    train_preset,
+    find_checkpoint,
+    check_batches,
+    micro_batches,
+    step_memory,
+    PEAK_BF16_FLOPS,
+)
 from .data import training_corpus, read_documents
 
 # %% auto #0
@@ -25,53 +34,80 @@ def init_distributed(device: str | None = None) -> tuple[int, int, torch.device]
     """(rank, world size, device). `device` as `resolve_device` reads it (default: CUDA when there is one, else the
     CPU); under torchrun also the process group (NCCL on GPUs, gloo on the CPU) and one GPU per process."""
     dev = resolve_device(device)
-    if not dist.is_torchelastic_launched(): return 0, 1, dev
-    if not dist.is_initialized(): dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    if not dist.is_torchelastic_launched():
+        return 0, 1, dev
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
     rank = dist.get_rank()
     if dev.type == "cuda":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", rank)))
         dev = torch.device("cuda", torch.cuda.current_device())
     return rank, dist.get_world_size(), dev
 
+
 def end_distributed():
     "Tear down the process group, if torchrun made one."
-    if dist.is_initialized(): dist.destroy_process_group()
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
 
 def shard_model(model: NanoLlama, bf16: bool = True) -> NanoLlama:
     "FSDP2 FULL_SHARD: each block, then the root."
     from torch.distributed.fsdp import fully_shard, MixedPrecisionPolicy
+
     mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16 if bf16 else None, reduce_dtype=torch.float32)
-    for block in model.layers: fully_shard(block, mp_policy=mp)
+    for block in model.layers:
+        fully_shard(block, mp_policy=mp)
     fully_shard(model, mp_policy=mp, reshard_after_forward=False)
     return model
+
 
 def load_for_training(path, device: str | None = None, bf16: bool = True) -> tuple[int, int, NanoLlama]:
     """(rank, world size, model) to fine-tune the model dir `path` (SFT, DPO): on this process's device, and sharded with
     FSDP when torchrun started more than one process -- the same as pre-training's model (chapter 07's `fit` runs both)."""
     rank, world, dev = init_distributed(device)
     model = NanoLlama.from_pretrained(path, device=dev)
-    if world > 1: shard_model(model, bf16)
+    if world > 1:
+        shard_model(model, bf16)
     return rank, world, model
 
 # %% ../nbs/08_fsdp.ipynb #7141e020
 def build_tokenizer(preset: str, vocab_size: int, corpus=None):
     "The tokenizer a preset trains with: Llama-3's (1B, needs the hub), SmolLM2's, or a BPE trained on the corpus."
     from nanollama.tokenizer import train_tokenizer, llama3_tokenizer
-    if vocab_size == 128_256: return llama3_tokenizer()
+
+    if vocab_size == 128_256:
+        return llama3_tokenizer()
     if preset == "smollm2-135m":
         from nanollama.pretrained import load_model_and_tokenizer
+
         return load_model_and_tokenizer("smollm2")[1]
     docs = [t for v in (corpus or training_corpus())[1].values() for t in v[:1000]]
     return train_tokenizer(docs, vocab_size=vocab_size)
 
-def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | None = None, resume: bool = False,
-                 stop_after: int | None = None, bf16: bool = True, compile: bool | None = None,
-                 tokens_per_step: int | None = None, data_files: list[str] | None = None, progress: bool = True,
-                 corpus: dict | None = None, grad_accum: int | None = None, activation_checkpointing: bool | None = None,
-                 device: str | None = None, variants: list[str] | str | None = None,
-                 **model_overrides) -> list[dict]:
+
+def run_pretrain(
+    preset: str,
+    out_dir,
+    steps: int | None = None,
+    seed: int | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+    bf16: bool = True,
+    compile: bool | None = None,
+    tokens_per_step: int | None = None,
+    data_files: list[str] | None = None,
+    progress: bool = True,
+    corpus: dict | None = None,
+    grad_accum: int | None = None,
+    activation_checkpointing: bool | None = None,
+    device: str | None = None,
+    variants: list[str] | str | None = None,
+    **model_overrides,
+) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
     from transformers import AutoTokenizer
+
     rank, world, device = init_distributed(device)
     settings = load_settings(seed=seed)
     out = Path(out_dir)
@@ -80,38 +116,61 @@ def run_pretrain(preset: str, out_dir, steps: int | None = None, seed: int | Non
     if resume and not find_checkpoint(out):
         raise FileNotFoundError(f"--resume: no checkpoint in {out} (expected {out / 'train_state'})")
     cfg = get_preset(preset, **model_overrides)
-    tc = train_preset(preset, steps=steps, seed=settings.seed, bf16=bf16, tokens_per_step=tokens_per_step,
-                      grad_accum=grad_accum, activation_checkpointing=activation_checkpointing)
-    check_batches(tc, cfg, world)                 # a batch that cannot be split (or has fewer sequences than processes): one line
-    if corpus is None:                       # a given corpus (e.g. the speedrun's decontaminated one) wins
-        corpus = ({p: {"files": read_documents(data_files)} for p in (1, 2, 3)} if data_files
-                  else None if settings.data_source == "hub" else training_corpus(settings, progress=progress and rank == 0))
+    tc = train_preset(
+        preset,
+        steps=steps,
+        seed=settings.seed,
+        bf16=bf16,
+        tokens_per_step=tokens_per_step,
+        grad_accum=grad_accum,
+        activation_checkpointing=activation_checkpointing,
+    )
+    check_batches(tc, cfg, world)  # a batch that cannot be split (or has fewer sequences than processes): one line
+    if corpus is None:  # a given corpus (e.g. the speedrun's decontaminated one) wins
+        corpus = (
+            {p: {"files": read_documents(data_files)} for p in (1, 2, 3)}
+            if data_files
+            else None
+            if settings.data_source == "hub"
+            else training_corpus(settings, progress=progress and rank == 0)
+        )
     tok_dir = out / "tokenizer"
-    if rank == 0 and not (tok_dir / "tokenizer.json").is_file():         # built once, saved before step 1
+    if rank == 0 and not (tok_dir / "tokenizer.json").is_file():  # built once, saved before step 1
         build_tokenizer(preset, cfg.vocab_size, corpus).save_pretrained(str(tok_dir))
-    if world > 1: dist.barrier()
+    if world > 1:
+        dist.barrier()
     tok = AutoTokenizer.from_pretrained(str(tok_dir))
-    if len(tok) > cfg.vocab_size: raise ValueError(f"tokenizer has {len(tok)} tokens but {preset} has vocab_size {cfg.vocab_size}")
+    if len(tok) > cfg.vocab_size:
+        raise ValueError(f"tokenizer has {len(tok)} tokens but {preset} has vocab_size {cfg.vocab_size}")
     cfg = replace(cfg, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
     torch.manual_seed(tc.seed)
     model = NanoLlama(cfg) if device.type == "cpu" else _init_on(device, cfg, tc.seed)
-    if variants:                                                # chapter 18: swap parts in before sharding
+    if variants:  # chapter 18: swap parts in before sharding
         from nanollama.variants import apply_variants
+
         model, tc = apply_variants(model, tc, variants)
-    if world > 1: shard_model(model, bf16=bf16)
+    if world > 1:
+        shard_model(model, bf16=bf16)
     data = TrainData(tok, settings, seed=tc.seed, corpus=corpus)
-    try: return train(model, tok, tc, out, data, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
-    finally: end_distributed()
+    try:
+        return train(
+            model, tok, tc, out, data, resume=resume, stop_after=stop_after, progress=progress, compile=compile
+        )
+    finally:
+        end_distributed()
+
 
 def _init_on(device, cfg, seed):
     "Build on the meta device and initialise directly on `device` (no CPU copy of a 1B model)."
-    with torch.device("meta"): model = NanoLlama(cfg)
+    with torch.device("meta"):
+        model = NanoLlama(cfg)
     model = model.to_empty(device=device)
     model.init_weights(torch.Generator(device=device).manual_seed(seed))
     return model
 
 # %% ../nbs/08_fsdp.ipynb #1f9cdc25
-H100_BF16_FLOPS = PEAK_BF16_FLOPS["H100"]          # dense BF16 peak of one H100 SXM (chapter 07's table)
+H100_BF16_FLOPS = PEAK_BF16_FLOPS["H100"]  # dense BF16 peak of one H100 SXM (chapter 07's table)
+
 
 def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.40) -> dict:
     """The launch command, tokens, memory per GPU at every phase of the curriculum and the time for the token budget
@@ -121,18 +180,36 @@ def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.
     check_batches(tc, cfg, n_gpus)
     total_tokens = tc.steps * tc.tokens_per_step
     # average FLOPs per token over the curriculum's context lengths (80% at 4K, 5% at 32K, 15% at 128K)
-    fpt = 0.8 * flops_per_token(cfg, tc.context_ramp[0]) + 0.05 * flops_per_token(cfg, tc.context_ramp[1]) \
-          + 0.15 * flops_per_token(cfg, tc.context_ramp[2])
+    fpt = (
+        0.8 * flops_per_token(cfg, tc.context_ramp[0])
+        + 0.05 * flops_per_token(cfg, tc.context_ramp[1])
+        + 0.15 * flops_per_token(cfg, tc.context_ramp[2])
+    )
     hours = fpt * total_tokens / (n_gpus * H100_BF16_FLOPS * mfu) / 3600
     phases = []
     for seq_len in tc.context_ramp:
         seqs, accum = micro_batches(tc, seq_len, n_gpus)
-        phases.append({"context": seq_len, "sequences per step": tc.tokens_per_step // seq_len,
-                       "micro-batch per GPU": f"{seqs} x {seq_len:,} = {seqs * seq_len:,} tokens", "micro-batches": accum,
-                       "activation checkpointing": tc.activation_checkpointing,
-                       "GiB per GPU": round(step_memory(cfg, tc, seq_len, n_gpus)["total"], 1)})
-    return {"command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out runs/{preset} "
-                       f"--data-source hub --grad-accum {tc.grad_accum}" + (" --activation-checkpointing" if tc.activation_checkpointing else ""),
-            "parameters": count_params(cfg), "steps": tc.steps, "tokens per step": tc.tokens_per_step,
-            "total tokens": total_tokens, "memory per GPU (GiB)": max(p["GiB per GPU"] for p in phases), "MFU": mfu,
-            "GPU hours": round(hours * n_gpus), "wall-clock hours": round(hours, 1), "phases": phases}
+        phases.append(
+            {
+                "context": seq_len,
+                "sequences per step": tc.tokens_per_step // seq_len,
+                "micro-batch per GPU": f"{seqs} x {seq_len:,} = {seqs * seq_len:,} tokens",
+                "micro-batches": accum,
+                "activation checkpointing": tc.activation_checkpointing,
+                "GiB per GPU": round(step_memory(cfg, tc, seq_len, n_gpus)["total"], 1),
+            }
+        )
+    return {
+        "command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out runs/{preset} "
+        f"--data-source hub --grad-accum {tc.grad_accum}"
+        + (" --activation-checkpointing" if tc.activation_checkpointing else ""),
+        "parameters": count_params(cfg),
+        "steps": tc.steps,
+        "tokens per step": tc.tokens_per_step,
+        "total tokens": total_tokens,
+        "memory per GPU (GiB)": max(p["GiB per GPU"] for p in phases),
+        "MFU": mfu,
+        "GPU hours": round(hours * n_gpus),
+        "wall-clock hours": round(hours, 1),
+        "phases": phases,
+    }

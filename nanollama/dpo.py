@@ -18,31 +18,40 @@ __all__ = ['PAIR_KINDS', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'h
            'dpo_train']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
-def dpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_chosen: torch.Tensor, ref_rejected: torch.Tensor,
-             beta: float = 0.1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def dpo_loss(
+    policy_chosen: torch.Tensor,
+    policy_rejected: torch.Tensor,
+    ref_chosen: torch.Tensor,
+    ref_rejected: torch.Tensor,
+    beta: float = 0.1,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Sigmoid DPO loss from summed sequence log-probs (B,) -> (mean loss, chosen rewards (B,), rejected rewards (B,))."
     chosen = beta * (policy_chosen - ref_chosen)
     rejected = beta * (policy_rejected - ref_rejected)
     return -F.logsigmoid(chosen - rejected).mean(), chosen.detach(), rejected.detach()
 
+
 def sequence_logprobs(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     "Sum of log p(label) over the positions whose label is not -100: (B, T), (B, T) -> (B,)."
-    logits = model(input_ids).float()                                            # (B, T, V)
-    lp = -F.cross_entropy(logits.transpose(1, 2), labels.clamp(min=0), reduction="none")   # (B, T)
+    logits = model(input_ids).float()  # (B, T, V)
+    lp = -F.cross_entropy(logits.transpose(1, 2), labels.clamp(min=0), reduction="none")  # (B, T)
     return (lp * (labels != IGNORE)).sum(-1)
 
 # %% ../nbs/12_dpo.ipynb #b8370ab6
 PAIR_KINDS = ("wrong answer", "malformed tool call", "skipped thought", "wrong operation", "miscopied number")
 
+
 def _corrupt_code(code: str, kind: str, rng: random.Random) -> str:
     "The same tool call with one operator swapped ('wrong operation') or one digit of one operand changed."
     if kind == "wrong operation":
         m = rng.choice(list(re.finditer(r"//|[-+*]", code)))
-        return code[:m.start()] + rng.choice([o for o in ("+", "-", "*", "//") if o != m.group()]) + code[m.end():]
+        return code[: m.start()] + rng.choice([o for o in ("+", "-", "*", "//") if o != m.group()]) + code[m.end() :]
     m = rng.choice(list(re.finditer(r"\d+", code)))
-    digits = list(m.group()); k = rng.randrange(len(digits))
+    digits = list(m.group())
+    k = rng.randrange(len(digits))
     digits[k] = rng.choice([d for d in "0123456789" if d != digits[k] and (k or d != "0")])
-    return code[:m.start()] + "".join(digits) + code[m.end():]
+    return code[: m.start()] + "".join(digits) + code[m.end() :]
+
 
 def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
     """n pairs {prompt, chosen, rejected, kind} from verified arithmetic tool conversations (chapter 04b problems, never
@@ -51,6 +60,7 @@ def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
     from nanollama.sft import arithmetic_tool_examples, assistant_content, tool_call_text, TOOL_CALL
     from nanollama.arithmetic import eval_numbers
     from nanollama.agent import run_python
+
     rng = random.Random(seed)
     pairs = []
     for ex in arithmetic_tool_examples(n, rng, run or run_python, exclude=eval_numbers()):
@@ -61,32 +71,61 @@ def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
         code = json.loads(call)["arguments"]["code"]
         kind, chosen = rng.choice(PAIR_KINDS), completion
         if kind == "wrong answer":
-            rejected = completion[:-1] + [{"role": "assistant", "content": assistant_content(f"The tool printed {right}.", answer=f"The answer is {wrong}.")}]
+            rejected = completion[:-1] + [
+                {
+                    "role": "assistant",
+                    "content": assistant_content(f"The tool printed {right}.", answer=f"The answer is {wrong}."),
+                }
+            ]
         elif kind == "malformed tool call":
             rejected = [{"role": "assistant", "content": f"{thought}{TOOL_CALL}{{python: {code}"}]
         elif kind == "skipped thought":
             rejected = [{"role": "assistant", "content": f"The answer is {wrong}."}]
-        else:                                          # the same turn, one operator or one digit changed
+        else:  # the same turn, one operator or one digit changed
             chosen = completion[:1]
-            rejected = [{"role": "assistant", "content": f"{thought}{TOOL_CALL}{tool_call_text(_corrupt_code(code, kind, rng))}"}]
+            rejected = [
+                {
+                    "role": "assistant",
+                    "content": f"{thought}{TOOL_CALL}{tool_call_text(_corrupt_code(code, kind, rng))}",
+                }
+            ]
         pairs.append({"prompt": prompt, "chosen": chosen, "rejected": rejected, "kind": kind})
     return pairs
+
 
 def hub_preference_pairs(n: int) -> list[dict]:
     "General chat preferences from HuggingFaceH4/ultrafeedback_binarized (streamed), assistant turns with an empty thought."
     from datasets import load_dataset
     from nanollama.sft import assistant_content
-    wrap = lambda msgs: [{"role": m["role"], "content": assistant_content("", answer=m["content"]) if m["role"] == "assistant" else m["content"]} for m in msgs]
+
+    wrap = lambda msgs: [
+        {
+            "role": m["role"],
+            "content": assistant_content("", answer=m["content"]) if m["role"] == "assistant" else m["content"],
+        }
+        for m in msgs
+    ]
     out = []
     for row in load_dataset("HuggingFaceH4/ultrafeedback_binarized", split="train_prefs", streaming=True):
-        out.append({"prompt": wrap(row["chosen"][:-1]), "chosen": wrap(row["chosen"][-1:]), "rejected": wrap(row["rejected"][-1:]), "kind": "ultrafeedback"})
-        if len(out) == n: break
+        out.append(
+            {
+                "prompt": wrap(row["chosen"][:-1]),
+                "chosen": wrap(row["chosen"][-1:]),
+                "rejected": wrap(row["rejected"][-1:]),
+                "kind": "ultrafeedback",
+            }
+        )
+        if len(out) == n:
+            break
     return out
+
 
 def tokenize_pair(tok, pair: dict) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
     "((ids, labels) chosen, (ids, labels) rejected): labels only on the completion's assistant tokens."
     from nanollama.sft import tokenize_example
+
     return tuple(tokenize_example(tok, pair["prompt"] + pair[k]) for k in ("chosen", "rejected"))
+
 
 def _pad(seqs, pad_id):
     T = max(len(s[0]) for s in seqs)
@@ -99,60 +138,125 @@ class DPOTask(Task):
     """Chapter 07's Task for DPO: `batch_size` preference pairs per step, the loss of `dpo_loss` summed over them.
     The frozen reference stays on the CPU, unsharded, in every process: it needs no gradients and no optimizer state,
     only a forward pass over this process's rows (BF16 autocast), and on the CPU it leaves the GPU to the policy."""
+
     name = "dpo"
 
-    def __init__(self, tok, pairs: list[dict], reference, batch_size: int = 8, beta: float = 0.1, seed: int = 0,
-                 precompute_reference: bool = False, bf16: bool = True):
+    def __init__(
+        self,
+        tok,
+        pairs: list[dict],
+        reference,
+        batch_size: int = 8,
+        beta: float = 0.1,
+        seed: int = 0,
+        precompute_reference: bool = False,
+        bf16: bool = True,
+    ):
         self.data = [tokenize_pair(tok, p) for p in pairs]
-        self.reference, self.pad_id, self.batch_size, self.beta, self.bf16 = reference, tok.pad_token_id, batch_size, beta, bf16
+        self.reference, self.pad_id, self.batch_size, self.beta, self.bf16 = (
+            reference,
+            tok.pad_token_id,
+            batch_size,
+            beta,
+            bf16,
+        )
         self.rng, self.ref_cache, self.keep_cache = random.Random(seed), {}, precompute_reference
-        if precompute_reference: self.reference_logps(list(range(len(self.data))))
+        if precompute_reference:
+            self.reference_logps(list(range(len(self.data))))
 
     def reference_logps(self, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         "The reference's summed log-probs of pairs `idx`: (chosen (B,), rejected (B,)), computed on the CPU."
         missing = [i for i in idx if i not in self.ref_cache]
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for side in (0, 1):
-                if not missing: break
+                if not missing:
+                    break
                 ids, labels = _pad([self.data[i][side] for i in missing], self.pad_id)
                 for i, lp in zip(missing, sequence_logprobs(self.reference, ids, labels)):
                     self.ref_cache.setdefault(i, [None, None])[side] = lp
         out = tuple(torch.stack([self.ref_cache[i][side] for i in idx]) for side in (0, 1))
-        if not self.keep_cache: self.ref_cache.clear()
+        if not self.keep_cache:
+            self.ref_cache.clear()
         return out
 
     def next_batch(self, model, step):
         idx = self.rng.sample(range(len(self.data)), min(self.batch_size, len(self.data)))
         (ci, cl), (ri, rl) = (_pad([self.data[i][side] for i in idx], self.pad_id) for side in (0, 1))
-        batch = {"idx": torch.tensor(idx), "chosen_ids": ci, "chosen_labels": cl, "rejected_ids": ri, "rejected_labels": rl}
+        batch = {
+            "idx": torch.tensor(idx),
+            "chosen_ids": ci,
+            "chosen_labels": cl,
+            "rejected_ids": ri,
+            "rejected_labels": rl,
+        }
         return batch, {"tokens": ci.numel() + ri.numel(), "seq_len": max(ci.shape[1], ri.shape[1])}
 
-    def units(self, batch): return len(batch["idx"])
+    def units(self, batch):
+        return len(batch["idx"])
 
     def loss(self, model, batch, tc, compiled):
-        pc = sequence_logprobs(model, batch["chosen_ids"], batch["chosen_labels"])       # (b,) this process's pairs
+        pc = sequence_logprobs(model, batch["chosen_ids"], batch["chosen_labels"])  # (b,) this process's pairs
         pr = sequence_logprobs(model, batch["rejected_ids"], batch["rejected_labels"])
         rc, rr = (t.to(pc.device) for t in self.reference_logps(batch["idx"].tolist()))
         mean, cr, rj = dpo_loss(pc, pr, rc, rr, self.beta)
-        return mean * len(pc), {"loss": mean.detach() * len(pc), "chosen_reward": cr.sum(), "rejected_reward": rj.sum(),
-                                "margin": (cr - rj).sum(), "accuracy": (cr > rj).float().sum(),
-                                "policy_chosen_logp": pc.detach().sum(), "policy_rejected_logp": pr.detach().sum()}
+        return mean * len(pc), {
+            "loss": mean.detach() * len(pc),
+            "chosen_reward": cr.sum(),
+            "rejected_reward": rj.sum(),
+            "margin": (cr - rj).sum(),
+            "accuracy": (cr > rj).float().sum(),
+            "policy_chosen_logp": pc.detach().sum(),
+            "policy_rejected_logp": pr.detach().sum(),
+        }
 
-    def state_dict(self): return {"rng": self.rng.getstate()}
-    def load_state_dict(self, d): self.rng.setstate(d["rng"])
+    def state_dict(self):
+        return {"rng": self.rng.getstate()}
 
-def dpo_train(policy, tok, pairs: list[dict], out_dir, steps: int = 100, batch_size: int = 8, lr: float = 5e-5,
-              beta: float = 0.1, precompute_reference: bool = False, seed: int = 0, progress: bool = True, bf16: bool = True,
-              resume: bool = False, checkpoint_every: int = 50, stop_after: int | None = None, reference=None,
-              grad_accum: int = 1, activation_checkpointing: bool = False):
+    def load_state_dict(self, d):
+        self.rng.setstate(d["rng"])
+
+
+def dpo_train(
+    policy,
+    tok,
+    pairs: list[dict],
+    out_dir,
+    steps: int = 100,
+    batch_size: int = 8,
+    lr: float = 5e-5,
+    beta: float = 0.1,
+    precompute_reference: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+    bf16: bool = True,
+    resume: bool = False,
+    checkpoint_every: int = 50,
+    stop_after: int | None = None,
+    reference=None,
+    grad_accum: int = 1,
+    activation_checkpointing: bool = False,
+):
     """DPO fine-tuning of `policy` with chapter 07's `fit` (constant `lr`, BF16 autocast, accumulation, crash-safe
     checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the SFT
     model; under FSDP pass the copy made before sharding). Returns (history, reference)."""
     from nanollama.train import TrainConfig, fit, rank_world, check_rows
+
     check_rows(min(batch_size, len(pairs)), grad_accum, rank_world()[1])
     reference = (reference if reference is not None else copy.deepcopy(policy)).requires_grad_(False).eval().to("cpu")
-    tc = TrainConfig(steps=steps, lr=lr, warmup_steps=0, decay_frac=0.0, weight_decay=0.0, bf16=bf16, seed=seed,
-                     grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, checkpoint_every=checkpoint_every)
+    tc = TrainConfig(
+        steps=steps,
+        lr=lr,
+        warmup_steps=0,
+        decay_frac=0.0,
+        weight_decay=0.0,
+        bf16=bf16,
+        seed=seed,
+        grad_accum=grad_accum,
+        activation_checkpointing=activation_checkpointing,
+        checkpoint_every=checkpoint_every,
+    )
     task = DPOTask(tok, pairs, reference, batch_size, beta, seed, precompute_reference, bf16)
-    history = fit(policy, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=False)
+    history = fit(
+        policy, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=False
+    )
     return history, reference

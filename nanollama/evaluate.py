@@ -30,67 +30,129 @@ __all__ = ['MMLU_PROMPT', 'GSM8K_TASK', 'NanoLlamaLM', 'ANNOTATION_STEP', 'write
            'arithmetic_claims', 'extract_answer', 'Step', 'reference_steps', 'check_transcript', 'process_report']
 
 # %% ../nbs/14_evaluation.ipynb #202378af
-MMLU_PROMPT = "{{question.strip()}}\nA. {{choices[0]}}\nB. {{choices[1]}}\nC. {{choices[2]}}\nD. {{choices[3]}}\nAnswer:"
-GSM8K_TASK = {                                     # lm-eval 0.4.13 tasks/gsm8k/gsm8k.yaml, data source aside
-    "task": "gsm8k", "output_type": "generate_until", "training_split": "train", "fewshot_split": "train",
-    "test_split": "test", "doc_to_text": "Question: {{question}}\nAnswer:", "doc_to_target": "{{answer}}",
-    "metric_list": [{"metric": "exact_match", "aggregation": "mean", "higher_is_better": True, "ignore_case": True,
-                     "ignore_punctuation": False, "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"]}],
+MMLU_PROMPT = (
+    "{{question.strip()}}\nA. {{choices[0]}}\nB. {{choices[1]}}\nC. {{choices[2]}}\nD. {{choices[3]}}\nAnswer:"
+)
+GSM8K_TASK = {  # lm-eval 0.4.13 tasks/gsm8k/gsm8k.yaml, data source aside
+    "task": "gsm8k",
+    "output_type": "generate_until",
+    "training_split": "train",
+    "fewshot_split": "train",
+    "test_split": "test",
+    "doc_to_text": "Question: {{question}}\nAnswer:",
+    "doc_to_target": "{{answer}}",
+    "metric_list": [
+        {
+            "metric": "exact_match",
+            "aggregation": "mean",
+            "higher_is_better": True,
+            "ignore_case": True,
+            "ignore_punctuation": False,
+            "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"],
+        }
+    ],
     "generation_kwargs": {"until": ["Question:", "</s>", "<|im_end|>"], "do_sample": False, "temperature": 0.0},
-    "repeats": 1, "num_fewshot": 5,
-    "filter_list": [{"name": "strict-match", "filter": [{"function": "regex", "regex_pattern": "#### (\\-?[0-9\\.\\,]+)"},
-                                                        {"function": "take_first"}]},
-                    {"name": "flexible-extract", "filter": [{"function": "regex", "group_select": -1,
-                                                             "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)"},
-                                                            {"function": "take_first"}]}],
-    "metadata": {"version": 3.0}}
+    "repeats": 1,
+    "num_fewshot": 5,
+    "filter_list": [
+        {
+            "name": "strict-match",
+            "filter": [{"function": "regex", "regex_pattern": "#### (\\-?[0-9\\.\\,]+)"}, {"function": "take_first"}],
+        },
+        {
+            "name": "flexible-extract",
+            "filter": [
+                {"function": "regex", "group_select": -1, "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)"},
+                {"function": "take_first"},
+            ],
+        },
+    ],
+    "metadata": {"version": 3.0},
+}
+
 
 def _mmlu_task(subject: str, files: dict[str, str]) -> dict:
     "lm-eval 0.4.13 tasks/mmlu/default for one subject, 5-shot from dev."
-    return {"task": f"mmlu_{subject}", "task_alias": subject, "dataset_path": "json", "dataset_kwargs": {"data_files": files},
-            "test_split": "test", "fewshot_split": "dev", "fewshot_config": {"sampler": "first_n"}, "num_fewshot": 5,
-            "output_type": "multiple_choice", "doc_to_text": MMLU_PROMPT, "doc_to_choice": ["A", "B", "C", "D"],
-            "doc_to_target": "answer",
-            "description": f"The following are multiple choice questions (with answers) about {subject.replace('_', ' ')}.\n\n",
-            "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}], "metadata": {"version": 1.0}}
+    return {
+        "task": f"mmlu_{subject}",
+        "task_alias": subject,
+        "dataset_path": "json",
+        "dataset_kwargs": {"data_files": files},
+        "test_split": "test",
+        "fewshot_split": "dev",
+        "fewshot_config": {"sampler": "first_n"},
+        "num_fewshot": 5,
+        "output_type": "multiple_choice",
+        "doc_to_text": MMLU_PROMPT,
+        "doc_to_choice": ["A", "B", "C", "D"],
+        "doc_to_target": "answer",
+        "description": f"The following are multiple choice questions (with answers) about {subject.replace('_', ' ')}.\n\n",
+        "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}],
+        "metadata": {"version": 1.0},
+    }
+
 
 def _write_jsonl(path: Path, rows: list[dict]):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
+
 def write_tasks(settings: Settings | None = None, root: str | Path | None = None) -> tuple[Path, dict[str, int]]:
     "(folder of lm-eval task YAMLs + JSONL data for mmlu, mmlu_<subject>, gsm8k; malformed rows skipped per split)."
     import yaml
+
     s = settings or load_settings()
     splits = {("gsm8k", "train"), ("gsm8k", "test"), ("mmlu", "dev"), ("mmlu", "test")}
     data = {f"{b}/{sp}": load_benchmark(b, sp, s) for b, sp in sorted(splits)}
     skipped = {k: v.skipped for k, v in data.items()}
     key = hashlib.sha1(json.dumps([1, {k: v.rows for k, v in data.items()}], sort_keys=True).encode()).hexdigest()[:12]
     folder = Path(root or Path(s.cache_dir) / "lm_eval_tasks") / key
-    if (folder / "done").is_file(): return folder, skipped
+    if (folder / "done").is_file():
+        return folder, skipped
     tmp = folder.with_name(f"{key}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True); (tmp / "data").mkdir(parents=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "data").mkdir(parents=True)
     dump = lambda name, cfg: (tmp / f"{name}.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
-    final = lambda f: str(folder / "data" / f)                               # absolute paths where the files will live
-    for sp in ("train", "test"): _write_jsonl(tmp / "data" / f"gsm8k_{sp}.jsonl", data[f"gsm8k/{sp}"].rows)
-    dump("gsm8k", {**GSM8K_TASK, "dataset_path": "json",
-                   "dataset_kwargs": {"data_files": {sp: final(f"gsm8k_{sp}.jsonl") for sp in ("train", "test")}}})
+    final = lambda f: str(folder / "data" / f)  # absolute paths where the files will live
+    for sp in ("train", "test"):
+        _write_jsonl(tmp / "data" / f"gsm8k_{sp}.jsonl", data[f"gsm8k/{sp}"].rows)
+    dump(
+        "gsm8k",
+        {
+            **GSM8K_TASK,
+            "dataset_path": "json",
+            "dataset_kwargs": {"data_files": {sp: final(f"gsm8k_{sp}.jsonl") for sp in ("train", "test")}},
+        },
+    )
     subjects = sorted({r["subject"] for r in data["mmlu/test"].rows})
     for subj in subjects:
         for sp in ("dev", "test"):
-            _write_jsonl(tmp / "data" / f"mmlu_{subj}_{sp}.jsonl", [r for r in data[f"mmlu/{sp}"].rows if r["subject"] == subj])
+            _write_jsonl(
+                tmp / "data" / f"mmlu_{subj}_{sp}.jsonl", [r for r in data[f"mmlu/{sp}"].rows if r["subject"] == subj]
+            )
         dump(f"mmlu_{subj}", _mmlu_task(subj, {sp: final(f"mmlu_{subj}_{sp}.jsonl") for sp in ("dev", "test")}))
-    dump("_mmlu", {"group": "mmlu", "task": [f"mmlu_{x}" for x in subjects],
-                   "aggregate_metric_list": [{"metric": "acc", "weight_by_size": True}], "metadata": {"version": 2}})
+    dump(
+        "_mmlu",
+        {
+            "group": "mmlu",
+            "task": [f"mmlu_{x}" for x in subjects],
+            "aggregate_metric_list": [{"metric": "acc", "weight_by_size": True}],
+            "metadata": {"version": 2},
+        },
+    )
     (tmp / "done").write_text(json.dumps(skipped))
-    try: os.rename(tmp, folder)
-    except OSError:                                                          # another process wrote the same tasks first
-        if not (folder / "done").is_file(): raise
+    try:
+        os.rename(tmp, folder)
+    except OSError:  # another process wrote the same tasks first
+        if not (folder / "done").is_file():
+            raise
         shutil.rmtree(tmp, ignore_errors=True)
     return folder, skipped
+
 
 def available_tasks(folder: Path) -> list[str]:
     "Task and group names defined in a task folder."
     return sorted(("mmlu" if p.stem == "_mmlu" else p.stem) for p in Path(folder).glob("*.yaml"))
+
 
 def check_tasks(tasks: Iterable[str], folder: Path) -> list[str]:
     "The task names, or ValueError listing the available ones."
@@ -98,31 +160,54 @@ def check_tasks(tasks: Iterable[str], folder: Path) -> list[str]:
     unknown = [t for t in tasks if t not in avail]
     if unknown:
         subjects = [t.removeprefix("mmlu_") for t in avail if t.startswith("mmlu_")]
-        raise ValueError(f"unknown task(s) {unknown}; available: mmlu, gsm8k, or one MMLU subject as mmlu_<subject> "
-                         f"({len(subjects)} subjects: {', '.join(subjects)})")
+        raise ValueError(
+            f"unknown task(s) {unknown}; available: mmlu, gsm8k, or one MMLU subject as mmlu_<subject> "
+            f"({len(subjects)} subjects: {', '.join(subjects)})"
+        )
     return tasks
 
 # %% ../nbs/14_evaluation.ipynb #21ba5885
-class _StopText(Exception): "Raised from generate's on_token callback once a stop string has appeared."
+class _StopText(Exception):
+    "Raised from generate's on_token callback once a stop string has appeared."
+
 
 def load_causal_lm(model: str | Path, dtype: str | torch.dtype = "fp32"):
     "(NanoLlama, tokenizer) from a model dir, a .gguf file or 'smollm2'; clear errors for anything else."
-    try: d = resolve_model(model)
-    except FileNotFoundError as e: raise FileNotFoundError(f"cannot evaluate {str(model)!r}: {e}") from None
+    try:
+        d = resolve_model(model)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"cannot evaluate {str(model)!r}: {e}") from None
     if not (Path(d) / "config.json").is_file():
-        raise ValueError(f"{d} is not a model directory: no config.json (expected a Hugging Face LlamaForCausalLM checkpoint)")
-    try: return load_model_and_tokenizer(d, dtype)
+        raise ValueError(
+            f"{d} is not a model directory: no config.json (expected a Hugging Face LlamaForCausalLM checkpoint)"
+        )
+    try:
+        return load_model_and_tokenizer(d, dtype)
     except (ValueError, KeyError, OSError) as e:
         raise ValueError(f"{d} is not a causal LM that NanoLlama can evaluate: {e}") from None
 
+
 class NanoLlamaLM(TemplateLM):
     "lm-eval model 'nanollama': batched log-likelihoods and greedy generation with a NanoLlama."
-    def __init__(self, pretrained: str = "smollm2", batch_size: int | str = 8, max_length: int | None = None,
-                 max_gen_toks: int = 256, dtype: str = "float32", device: str = "cpu", model=None, tokenizer=None, **_):
+
+    def __init__(
+        self,
+        pretrained: str = "smollm2",
+        batch_size: int | str = 8,
+        max_length: int | None = None,
+        max_gen_toks: int = 256,
+        dtype: str = "float32",
+        device: str = "cpu",
+        model=None,
+        tokenizer=None,
+        **_,
+    ):
         super().__init__()
         if model is None:
-            if not isinstance(dtype, torch.dtype):                       # lm-eval's names, or ours (chapter 10b)
-                dtype = {"float32": "fp32", "bfloat16": "bf16", "auto": "fp32"}.get(str(dtype).removeprefix("torch."), str(dtype))
+            if not isinstance(dtype, torch.dtype):  # lm-eval's names, or ours (chapter 10b)
+                dtype = {"float32": "fp32", "bfloat16": "bf16", "auto": "fp32"}.get(
+                    str(dtype).removeprefix("torch."), str(dtype)
+                )
             model, tokenizer = load_causal_lm(pretrained, dtype)
         self._device = torch.device(device)
         self.model, self.tokenizer, self.name = model.to(self._device).eval(), tokenizer, str(pretrained)
@@ -130,47 +215,66 @@ class NanoLlamaLM(TemplateLM):
         self._max_length, self.max_gen_toks = max_length or model.cfg.max_seq_len, max_gen_toks
 
     @property
-    def eot_token_id(self) -> int: return self.tokenizer.eos_token_id
-    @property
-    def prefix_token_id(self) -> int:                       # what an empty context is conditioned on (as lm-eval's HF)
-        return self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
-    @property
-    def max_length(self) -> int: return self._max_length
-    @property
-    def tokenizer_name(self) -> str: return self.name.replace("/", "__")
+    def eot_token_id(self) -> int:
+        return self.tokenizer.eos_token_id
 
-    def tok_encode(self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None, **_) -> list[int]:
+    @property
+    def prefix_token_id(self) -> int:  # what an empty context is conditioned on (as lm-eval's HF)
+        return self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
+
+    @property
+    def max_length(self) -> int:
+        return self._max_length
+
+    @property
+    def tokenizer_name(self) -> str:
+        return self.name.replace("/", "__")
+
+    def tok_encode(
+        self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None, **_
+    ) -> list[int]:
         "The tokenizer's own default for special tokens (as lm-eval's HF backend), none twice if the text starts with BOS."
         kw = {} if add_special_tokens is None else {"add_special_tokens": add_special_tokens}
         bos = self.tokenizer.bos_token
-        if add_special_tokens is None and bos and string.startswith(bos): kw = {"add_special_tokens": False}
+        if add_special_tokens is None and bos and string.startswith(bos):
+            kw = {"add_special_tokens": False}
         ids = self.tokenizer.encode(string, **kw)
         return ids[-left_truncate_len:] if left_truncate_len else ids
 
     def apply_chat_template(self, chat_history: list[dict], add_generation_prompt: bool = True) -> str:
-        return self.tokenizer.apply_chat_template(chat_history, tokenize=False, add_generation_prompt=add_generation_prompt)
+        return self.tokenizer.apply_chat_template(
+            chat_history, tokenize=False, add_generation_prompt=add_generation_prompt
+        )
 
     @torch.no_grad()
     def _loglikelihood_tokens(self, requests, disable_tqdm: bool = False, override_bs: int | None = None):
         "[(key, context ids, continuation ids)] -> [(log P(continuation), is greedy)], in the requests' order."
         res = []
-        order = Collator(requests, sort_fn=lambda r: (-len(r[1] + r[2]), tuple(r[1] + r[2])),
-                         group_by="contexts", group_fn=lambda r: r[1] + r[2][:-1])
+        order = Collator(
+            requests,
+            sort_fn=lambda r: (-len(r[1] + r[2]), tuple(r[1] + r[2])),
+            group_by="contexts",
+            group_fn=lambda r: r[1] + r[2][:-1],
+        )
         for chunk in order.get_batched(n=override_bs or self.batch_size):
-            inps = [(ctx + cont)[-(self.max_length + 1):][:-1] for _, ctx, cont in chunk]   # the last token is only predicted
-            x = torch.zeros(len(inps), max(map(len, inps)), dtype=torch.long)              # (B, T) right-padded
-            for i, ids in enumerate(inps): x[i, : len(ids)] = torch.tensor(ids)
-            hidden = self.model.hidden_states(x.to(self._device))                          # (B, T, dim)
+            inps = [
+                (ctx + cont)[-(self.max_length + 1) :][:-1] for _, ctx, cont in chunk
+            ]  # the last token is only predicted
+            x = torch.zeros(len(inps), max(map(len, inps)), dtype=torch.long)  # (B, T) right-padded
+            for i, ids in enumerate(inps):
+                x[i, : len(ids)] = torch.tensor(ids)
+            hidden = self.model.hidden_states(x.to(self._device))  # (B, T, dim)
             for (key, ctx, cont), ids, h in zip(chunk, inps, hidden):
                 n, k = len(ids), len(cont)
-                logp = F.log_softmax(self.model.head(h[n - k : n]).float(), -1)[None]      # (1, k, V): continuation only
-                greedy = logp.argmax(-1)                                                   # (1, k)
+                logp = F.log_softmax(self.model.head(h[n - k : n]).float(), -1)[None]  # (1, k, V): continuation only
+                greedy = logp.argmax(-1)  # (1, k)
                 for key, cont_toks, lp in order.get_cache(req_str=key, cxt_toks=ctx, cont_toks=cont, logits=logp):
-                    c = torch.tensor(cont_toks, device=lp.device)[None]                    # (1, k') k' <= k
-                    ll = lp[:, -c.shape[1]:].gather(2, c[..., None]).sum()
-                    ans = (float(ll), bool((greedy[:, -c.shape[1]:] == c).all()))
+                    c = torch.tensor(cont_toks, device=lp.device)[None]  # (1, k') k' <= k
+                    ll = lp[:, -c.shape[1] :].gather(2, c[..., None]).sum()
+                    ans = (float(ll), bool((greedy[:, -c.shape[1] :] == c).all()))
                     res.append(ans)
-                    if key is not None: self.cache_hook.add_partial("loglikelihood", key, ans)
+                    if key is not None:
+                        self.cache_hook.add_partial("loglikelihood", key, ans)
         return order.get_original(res)
 
     def loglikelihood_rolling(self, requests, disable_tqdm: bool = False) -> list[float]:
@@ -178,37 +282,55 @@ class NanoLlamaLM(TemplateLM):
         windows, owner = [], []
         for i, (text,) in enumerate(r.args for r in requests):
             for w in get_rolling_token_windows(self.tok_encode(text), self.prefix_token_id, self.max_length, 1):
-                windows.append((None, *make_disjoint_window(w))); owner.append(i)
+                windows.append((None, *make_disjoint_window(w)))
+                owner.append(i)
         totals = [0.0] * len(requests)
-        for i, (ll, _) in zip(owner, self._loglikelihood_tokens(windows)): totals[i] += ll
-        for r, t in zip(requests, totals): self.cache_hook.add_partial("loglikelihood_rolling", r.args, t)
+        for i, (ll, _) in zip(owner, self._loglikelihood_tokens(windows)):
+            totals[i] += ll
+        for r, t in zip(requests, totals):
+            self.cache_hook.add_partial("loglikelihood_rolling", r.args, t)
         return totals
 
     def _complete(self, ids: list[int], until: list[str], max_new: int, **sampling) -> str:
         "Text generated after `ids`, cut at the first stop string."
         out = []
+
         def on_token(t: int):
             out.append(t)
-            if self._stop_seen(out, until): raise _StopText
-        try: generate(self.model, ids, max_new_tokens=max_new, stop_ids={self.eot_token_id}, on_token=on_token, **sampling)
-        except _StopText: pass
+            if self._stop_seen(out, until):
+                raise _StopText
+
+        try:
+            generate(
+                self.model, ids, max_new_tokens=max_new, stop_ids={self.eot_token_id}, on_token=on_token, **sampling
+            )
+        except _StopText:
+            pass
         return postprocess_generated_text(self.tokenizer.decode(out, skip_special_tokens=True), until, None)
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
         res = []
-        order = Collator([r.args for r in requests], sort_fn=lambda a: (-len(self.tok_encode(a[0])), a[0]),
-                         group_by="gen_kwargs", group_fn=lambda a: a[1])
+        order = Collator(
+            [r.args for r in requests],
+            sort_fn=lambda a: (-len(self.tok_encode(a[0])), a[0]),
+            group_by="gen_kwargs",
+            group_fn=lambda a: a[1],
+        )
         eos = self.tokenizer.decode([self.eot_token_id])
-        for chunk in order.get_batched(n=self.batch_size):               # one batch shares its gen_kwargs
+        for chunk in order.get_batched(n=self.batch_size):  # one batch shares its gen_kwargs
             gen_kwargs = chunk[0][1]
             kw = normalize_gen_kwargs(dict(gen_kwargs), self.max_gen_toks)
             until, max_new = handle_stop_sequences(kw.pop("until", None), eos), kw.pop("max_gen_toks")
             sampling = {k: kw[k] for k in ("temperature", "top_k", "top_p") if kw.get(k) is not None}
-            if not kw.get("do_sample"): sampling["temperature"] = 0.0
-            if max_new >= self.max_length: raise ValueError(f"max_gen_toks={max_new} leaves no room for a prompt in {self.max_length} tokens")
+            if not kw.get("do_sample"):
+                sampling["temperature"] = 0.0
+            if max_new >= self.max_length:
+                raise ValueError(f"max_gen_toks={max_new} leaves no room for a prompt in {self.max_length} tokens")
             ids = [self.tok_encode(context, left_truncate_len=self.max_length - max_new) for context, _ in chunk]
-            if "top_k" in sampling or "top_p" in sampling: texts = [self._complete(i, until, max_new, **sampling) for i in ids]
-            else: texts = self._complete_batch(ids, until, max_new, sampling.get("temperature", 0.0))
+            if "top_k" in sampling or "top_p" in sampling:
+                texts = [self._complete(i, until, max_new, **sampling) for i in ids]
+            else:
+                texts = self._complete_batch(ids, until, max_new, sampling.get("temperature", 0.0))
             for (context, _), text in zip(chunk, texts):
                 res.append(text)
                 self.cache_hook.add_partial("generate_until", (context, gen_kwargs), text)
@@ -221,15 +343,27 @@ class NanoLlamaLM(TemplateLM):
 
     def _complete_batch(self, ids: list[list[int]], until: list[str], max_new: int, temperature: float) -> list[str]:
         "`_complete` for many prompts at once (chapter 10's generate_batch); each row stops at its first stop string."
-        outs = generate_batch(self.model, ids, max_new, temperature, stop_ids={self.eot_token_id},
-                              stop_when=lambda b, out: self._stop_seen(out, until))
-        return [postprocess_generated_text(self.tokenizer.decode(o, skip_special_tokens=True), until, None) for o in outs]
+        outs = generate_batch(
+            self.model,
+            ids,
+            max_new,
+            temperature,
+            stop_ids={self.eot_token_id},
+            stop_when=lambda b, out: self._stop_seen(out, until),
+        )
+        return [
+            postprocess_generated_text(self.tokenizer.decode(o, skip_special_tokens=True), until, None) for o in outs
+        ]
+
 
 def _register(cls):
     "register_model('nanollama')(cls), tolerating a re-run of this cell (lm-eval refuses a second class for a name)."
     from lm_eval.api.registry import model_registry
-    if "nanollama" in model_registry and model_registry.get("nanollama").__qualname__ == cls.__qualname__: return cls
+
+    if "nanollama" in model_registry and model_registry.get("nanollama").__qualname__ == cls.__qualname__:
+        return cls
     return register_model("nanollama")(cls)
+
 
 NanoLlamaLM = _register(NanoLlamaLM)
 
@@ -237,136 +371,209 @@ NanoLlamaLM = _register(NanoLlamaLM)
 def results_table(results: dict) -> str:
     "lm-eval's markdown tables: per task, then per group."
     from lm_eval.utils import make_table
+
     return make_table(results) + ("\n" + make_table(results, "groups") if results.get("groups") else "")
 
-def run_eval(model_dir: str | Path, tasks: Iterable[str] = ("mmlu", "gsm8k"), limit: int | float | None = None,
-             out_json: str | Path | None = None, num_fewshot: int | None = None, batch_size: int = 8,
-             settings: Settings | None = None, log_samples: bool = False, lm: TemplateLM | None = None,
-             verbose: bool = True, dtype: str = "fp32", device: str = "cpu") -> dict:
+
+def run_eval(
+    model_dir: str | Path,
+    tasks: Iterable[str] = ("mmlu", "gsm8k"),
+    limit: int | float | None = None,
+    out_json: str | Path | None = None,
+    num_fewshot: int | None = None,
+    batch_size: int = 8,
+    settings: Settings | None = None,
+    log_samples: bool = False,
+    lm: TemplateLM | None = None,
+    verbose: bool = True,
+    dtype: str = "fp32",
+    device: str = "cpu",
+) -> dict:
     "Evaluate a model dir (or 'smollm2', a .gguf) with lm-eval on local MMLU/GSM8K tasks; writes the results JSON."
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
     from lm_eval.utils import handle_non_serializable
+
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     folder, skipped = write_tasks(settings)
     check_tasks(tasks, folder)
     lm = lm or NanoLlamaLM(pretrained=str(model_dir), batch_size=batch_size, dtype=dtype, device=device)
-    results = simple_evaluate(model=lm, tasks=tasks, task_manager=TaskManager(include_path=str(folder), include_defaults=False),
-                              limit=limit, num_fewshot=num_fewshot, log_samples=log_samples,
-                              bootstrap_iters=1000)            # acc / exact_match are means: closed-form stderr, no resampling
+    results = simple_evaluate(
+        model=lm,
+        tasks=tasks,
+        task_manager=TaskManager(include_path=str(folder), include_defaults=False),
+        limit=limit,
+        num_fewshot=num_fewshot,
+        log_samples=log_samples,
+        bootstrap_iters=1000,
+    )  # acc / exact_match are means: closed-form stderr, no resampling
     results["nanollama"] = {"model": str(model_dir), "task_dir": str(folder), "malformed_rows_skipped": skipped}
     if out_json:
-        out = Path(out_json); out.parent.mkdir(parents=True, exist_ok=True)
+        out = Path(out_json)
+        out.parent.mkdir(parents=True, exist_ok=True)
         keep = {k: v for k, v in results.items() if k != "samples"}
         out.write_text(json.dumps(keep, indent=2, default=handle_non_serializable, ensure_ascii=False))
-    if verbose: print(results_table(results))
+    if verbose:
+        print(results_table(results))
     return results
 
 # %% ../nbs/14_evaluation.ipynb #b93d7abb
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
-_NUMBER = re.compile(rf"(\$?)({_NUM})(%?)")                                   # groups: $, digits, %
+_NUMBER = re.compile(rf"(\$?)({_NUM})(%?)")  # groups: $, digits, %
 _OPERAND = rf"\(*\s*[-−]?\s*\$?(?:{_NUM})%?\s*\)*"
 _OP = r"(?:\*\*|[-+*/×÷^x−])"
-_CLAIM = re.compile(rf"(?<![\w.,$])(?P<lhs>{_OPERAND}(?:\s*{_OP}\s*{_OPERAND})+)\s*=\s*(?P<rhs>[-−]?\s*\$?(?:{_NUM})%?)(?![\w])")
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+_CLAIM = re.compile(
+    rf"(?<![\w.,$])(?P<lhs>{_OPERAND}(?:\s*{_OP}\s*{_OPERAND})+)\s*=\s*(?P<rhs>[-−]?\s*\$?(?:{_NUM})%?)(?![\w])"
+)
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+
 
 def to_python(expr: str) -> str:
     "Arithmetic as written ('$1,200 × 5%') -> a Python expression ('1200*(5/100)')."
+
     def lit(m):
         s = m.group(2).replace(",", "")
         whole, _, frac = s.partition(".")
         s = (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")
         return f"({s}/100)" if m.group(3) else s
-    return _NUMBER.sub(lit, expr).replace("×", "*").replace("÷", "/").replace("^", "**").replace("−", "-").replace("x", "*")
+
+    return (
+        _NUMBER.sub(lit, expr)
+        .replace("×", "*")
+        .replace("÷", "/")
+        .replace("^", "**")
+        .replace("−", "-")
+        .replace("x", "*")
+    )
+
 
 def safe_eval(expr: str) -> Fraction:
     "Exact value of an arithmetic expression (Python syntax); ValueError for anything that is not plain arithmetic."
-    if len(expr) > 300: raise ValueError("expression too long")
-    try: tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError as e: raise ValueError(f"not an expression: {expr!r}") from None
+    if len(expr) > 300:
+        raise ValueError("expression too long")
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ValueError(f"not an expression: {expr!r}") from None
+
     def ev(node) -> Fraction:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             return Fraction(repr(node.value)) if isinstance(node.value, float) else Fraction(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
-            v = ev(node.operand); return -v if isinstance(node.op, ast.USub) else v
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
         if isinstance(node, ast.BinOp):
             a, b = ev(node.left), ev(node.right)
             if isinstance(node.op, ast.Pow):
-                if b.denominator != 1 or abs(b) > 64 or abs(a) > 10**9: raise ValueError("exponent too large or not an integer")
+                if b.denominator != 1 or abs(b) > 64 or abs(a) > 10**9:
+                    raise ValueError("exponent too large or not an integer")
                 return a ** int(b)
             if type(node.op) in _BINOPS:
-                if b == 0 and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)): raise ValueError("division by zero")
+                if b == 0 and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)):
+                    raise ValueError("division by zero")
                 return Fraction(_BINOPS[type(node.op)](a, b))
         raise ValueError(f"not arithmetic: {type(node).__name__} in {expr!r}")
-    try: return ev(tree.body)
-    except (OverflowError, ValueError) as e: raise ValueError(str(e)) from None
+
+    try:
+        return ev(tree.body)
+    except (OverflowError, ValueError) as e:
+        raise ValueError(str(e)) from None
+
 
 def parse_number(text: str) -> Fraction | None:
     "'-$1,200.50' -> Fraction(-2401, 2); '20%' -> 20 (the % is kept for the caller to interpret); None if no number."
     m = _NUMBER.search(text)
-    if not m: return None
+    if not m:
+        return None
     v = Fraction(m.group(2).replace(",", ""))
     return -v if re.search(r"(?<![\w.])[-−]\s*\$?\s*$", text[: m.start() + len(m.group(1))]) else v
+
 
 def check_claim(lhs: str, rhs: str) -> tuple[bool | None, str]:
     "(ok, note) for the claim lhs = rhs; ok is None when lhs is not plain arithmetic."
     lhs = lhs.strip()
-    while lhs.count("(") > lhs.count(")") and lhs.startswith("("): lhs = lhs[1:].strip()
-    while lhs.count(")") > lhs.count("(") and lhs.endswith(")"): lhs = lhs[:-1].strip()
-    try: value = safe_eval(to_python(lhs))
-    except ValueError as e: return None, str(e)
+    while lhs.count("(") > lhs.count(")") and lhs.startswith("("):
+        lhs = lhs[1:].strip()
+    while lhs.count(")") > lhs.count("(") and lhs.endswith(")"):
+        lhs = lhs[:-1].strip()
+    try:
+        value = safe_eval(to_python(lhs))
+    except ValueError as e:
+        return None, str(e)
     plain = re.fullmatch(rf"\s*[-−]?\s*\$?(?:{_NUM})%?\s*", rhs)
-    try: claimed = parse_number(rhs) if plain else safe_eval(to_python(rhs))      # '3/4' on the right is a value too
-    except ValueError: claimed = None
-    if claimed is None: return None, f"no number in {rhs!r}"
+    try:
+        claimed = parse_number(rhs) if plain else safe_eval(to_python(rhs))  # '3/4' on the right is a value too
+    except ValueError:
+        claimed = None
+    if claimed is None:
+        return None, f"no number in {rhs!r}"
     decimals = len(m.group(2).partition(".")[2]) if plain and (m := _NUMBER.search(rhs)) else 0
     candidates = [claimed, claimed / 100] if "%" in rhs else [claimed]
     for c in candidates:
-        if value == c or (decimals and abs(value - c) <= Fraction(1, 2 * 10**decimals)): return True, ""
+        if value == c or (decimals and abs(value - c) <= Fraction(1, 2 * 10**decimals)):
+            return True, ""
     return False, f"{lhs} is {float(value):g}, not {rhs.strip()}"
+
 
 def arithmetic_claims(text: str) -> list[tuple[str, str, bool | None, str]]:
     "[(lhs, rhs, ok, note)] for each 'expression = number' in text; chained 'a = b * c = d' gives two claims."
     out, pos = [], 0
-    while (m := _CLAIM.search(text, pos)):
+    while m := _CLAIM.search(text, pos):
         out.append((m.group("lhs").strip(), m.group("rhs").strip(), *check_claim(m.group("lhs"), m.group("rhs"))))
-        pos = m.start("rhs")                                      # the result may start the next claim
+        pos = m.start("rhs")  # the result may start the next claim
     return out
+
 
 def extract_answer(text: str) -> Fraction | None:
     "The number after the last '####' (GSM8K), else the last number in the text."
     marked = "####" in text
-    if marked: text = text.rsplit("####", 1)[1]
+    if marked:
+        text = text.rsplit("####", 1)[1]
     nums = list(_NUMBER.finditer(text))
-    if not nums: return None
+    if not nums:
+        return None
     m = nums[0] if marked else nums[-1]
     return parse_number(text[max(0, m.start() - 3) : m.end()])
 
 # %% ../nbs/14_evaluation.ipynb #5614adef
 ANNOTATION_STEP = re.compile(r"<<([^<>]*?)=([^<>=]*)>>")
 
+
 @dataclass
 class Step:
     "One checked step of a solution or transcript."
-    turn: int            # message index (annotation index for GSM8K references)
-    kind: str            # arithmetic | tool_call | tool_result | tool_use | answer | annotation
+
+    turn: int  # message index (annotation index for GSM8K references)
+    kind: str  # arithmetic | tool_call | tool_result | tool_use | answer | annotation
     text: str
     ok: bool
     note: str = ""
+
 
 def reference_steps(answer: str) -> list[Step]:
     "Every <<lhs=rhs>> annotation of a GSM8K solution, checked; ok=False also when the annotation is not arithmetic."
     steps = []
     for i, (lhs, rhs) in enumerate(ANNOTATION_STEP.findall(answer)):
         ok, note = check_claim(lhs, rhs)
-        steps.append(Step(i, "annotation", f"{lhs}={rhs}", bool(ok), note if ok is not None else f"not pure arithmetic: {note}"))
+        steps.append(
+            Step(i, "annotation", f"{lhs}={rhs}", bool(ok), note if ok is not None else f"not pure arithmetic: {note}")
+        )
     return steps
 
 # %% ../nbs/14_evaluation.ipynb #d4939e40
 _PRINT_ARITH = re.compile(r"\s*print\((.*)\)\s*", re.S)
 
-def _close(a: Fraction, b: Fraction) -> bool: return abs(a - b) <= Fraction(1, 10**6) * max(1, abs(b))
+
+def _close(a: Fraction, b: Fraction) -> bool:
+    return abs(a - b) <= Fraction(1, 10**6) * max(1, abs(b))
+
 
 def check_transcript(messages: list[dict], reference: str | None = None) -> dict:
     "Every step of an agent transcript checked; final answer vs `reference` (a GSM8K solution or a number) if given."
@@ -377,48 +584,87 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
             value = extract_answer(content)
             m = _PRINT_ARITH.fullmatch(code or "")
             ok, note = check_claim(m.group(1), content) if m and value is not None else (None, "")
-            if ok is not None: steps.append(Step(t, "tool_result", content.strip(), ok, note))
+            if ok is not None:
+                steps.append(Step(t, "tool_result", content.strip(), ok, note))
             tool_value = value if ok is not False else None
-            if tool_value is not None: verified.append(tool_value)
+            if tool_value is not None:
+                verified.append(tool_value)
             continue
-        if role != "assistant": continue
-        turn = parse_assistant(content)                     # chapter 09's parser: thought, tool call, answer, error
+        if role != "assistant":
+            continue
+        turn = parse_assistant(content)  # chapter 09's parser: thought, tool call, answer, error
         said = "\n".join(([turn.thought.strip()] if turn.thought else []) + [turn.answer or ""])
         text = said + "\n" + (turn.tool_call["arguments"]["code"] if turn.tool_call else "")
         if tool_value is not None:
             used = any(_close(parse_number(m.group(0)), abs(tool_value)) for m in _NUMBER.finditer(text))
-            steps.append(Step(t, "tool_use", f"uses the tool result {float(tool_value):g}", used,
-                              "" if used else "the tool's result does not appear in the next turn"))
+            steps.append(
+                Step(
+                    t,
+                    "tool_use",
+                    f"uses the tool result {float(tool_value):g}",
+                    used,
+                    "" if used else "the tool's result does not appear in the next turn",
+                )
+            )
             tool_value = None
         for lhs, rhs, ok, note in arithmetic_claims(said):
-            if ok is None: continue
+            if ok is None:
+                continue
             steps.append(Step(t, "arithmetic", f"{lhs} = {rhs}", ok, note))
-            if ok: verified.append(parse_number(rhs))
+            if ok:
+                verified.append(parse_number(rhs))
         if turn.raw_tool_call is not None:
             code = turn.tool_call["arguments"]["code"] if turn.tool_call else None
-            steps.append(Step(t, "tool_call", code or turn.raw_tool_call, code is not None, "" if code is not None else turn.error))
+            steps.append(
+                Step(
+                    t, "tool_call", code or turn.raw_tool_call, code is not None, "" if code is not None else turn.error
+                )
+            )
         elif turn.answer is not None:
             final = extract_answer(turn.answer)
             ok = final is not None and any(_close(final, v) for v in verified)
-            steps.append(Step(t, "answer", turn.answer, ok,
-                              "" if ok else f"final answer {turn.answer!r} is not the result of any verified step"))
-    ref = extract_answer(reference) if isinstance(reference, str) else (Fraction(reference) if reference is not None else None)
+            steps.append(
+                Step(
+                    t,
+                    "answer",
+                    turn.answer,
+                    ok,
+                    "" if ok else f"final answer {turn.answer!r} is not the result of any verified step",
+                )
+            )
+    ref = (
+        extract_answer(reference)
+        if isinstance(reference, str)
+        else (Fraction(reference) if reference is not None else None)
+    )
     n_ok = sum(s.ok for s in steps)
     final_correct = None if ref is None else (final is not None and _close(final, ref))
-    out = {"steps": [asdict(s) for s in steps], "n_steps": len(steps), "n_ok": n_ok,
-           "step_accuracy": n_ok / len(steps) if steps else 0.0, "process_ok": bool(steps) and n_ok == len(steps),
-           "final_answer": None if final is None else float(final), "final_correct": final_correct}
+    out = {
+        "steps": [asdict(s) for s in steps],
+        "n_steps": len(steps),
+        "n_ok": n_ok,
+        "step_accuracy": n_ok / len(steps) if steps else 0.0,
+        "process_ok": bool(steps) and n_ok == len(steps),
+        "final_answer": None if final is None else float(final),
+        "final_correct": final_correct,
+    }
     out["right_for_wrong_reasons"] = bool(final_correct) and not out["process_ok"]
     if isinstance(reference, str) and "<<" in reference:
         ref_values = [parse_number(s.text.split("=")[-1]) for s in reference_steps(reference)]
-        out["reference_steps_found"] = sum(any(_close(v, r) for v in verified) for r in ref_values) / max(1, len(ref_values))
+        out["reference_steps_found"] = sum(any(_close(v, r) for v in verified) for r in ref_values) / max(
+            1, len(ref_values)
+        )
     return out
+
 
 def process_report(checked: list[dict]) -> dict:
     "Answer accuracy, step accuracy (all steps pooled) and process accuracy (right answer and every step right)."
     n = max(1, len(checked))
     steps = sum(c["n_steps"] for c in checked)
-    return {"transcripts": len(checked), "answer_accuracy": sum(bool(c["final_correct"]) for c in checked) / n,
-            "step_accuracy": sum(c["n_ok"] for c in checked) / max(1, steps),
-            "process_accuracy": sum(bool(c["final_correct"]) and c["process_ok"] for c in checked) / n,
-            "right_for_wrong_reasons": sum(c["right_for_wrong_reasons"] for c in checked)}
+    return {
+        "transcripts": len(checked),
+        "answer_accuracy": sum(bool(c["final_correct"]) for c in checked) / n,
+        "step_accuracy": sum(c["n_ok"] for c in checked) / max(1, steps),
+        "process_accuracy": sum(bool(c["final_correct"]) and c["process_ok"] for c in checked) / n,
+        "right_for_wrong_reasons": sum(c["right_for_wrong_reasons"] for c in checked),
+    }

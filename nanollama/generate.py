@@ -17,80 +17,121 @@ __all__ = ['apply_repetition_penalty', 'sample_next', 'generate', 'JsonConstrain
 # %% ../nbs/10_generation.ipynb #764f5cf9
 def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
     "logits (B, V), seen token ids (B, S): penalise every seen token once."
-    if penalty == 1.0 or seen.numel() == 0: return logits
+    if penalty == 1.0 or seen.numel() == 0:
+        return logits
     picked = logits.gather(-1, seen)
     return logits.scatter(-1, seen, torch.where(picked > 0, picked / penalty, picked * penalty))
 
-def sample_next(logits: torch.Tensor, temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
-                generator: torch.Generator | None = None) -> torch.Tensor:
+
+def sample_next(
+    logits: torch.Tensor,
+    temperature: float = 0.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     "Next token ids (B,) from logits (B, V)."
-    if temperature <= 0: return logits.argmax(-1)
+    if temperature <= 0:
+        return logits.argmax(-1)
     logits = logits.float() / temperature
-    if top_k: logits = logits.masked_fill(logits < logits.topk(min(top_k, logits.shape[-1])).values[:, -1:], float("-inf"))
+    if top_k:
+        logits = logits.masked_fill(logits < logits.topk(min(top_k, logits.shape[-1])).values[:, -1:], float("-inf"))
     if top_p is not None and top_p < 1.0:
         sorted_logits, order = logits.sort(-1, descending=True)
         probs = sorted_logits.softmax(-1)
-        drop = probs.cumsum(-1) - probs >= top_p                             # mass before this token already >= p
+        drop = probs.cumsum(-1) - probs >= top_p  # mass before this token already >= p
         logits = logits.scatter(-1, order, sorted_logits.masked_fill(drop, float("-inf")))
     return torch.multinomial(logits.softmax(-1), 1, generator=generator).squeeze(-1)
 
 # %% ../nbs/10_generation.ipynb #5fca1890
 @torch.no_grad()
-def generate(model: NanoLlama, prompt: list[int], max_new_tokens: int = 256, temperature: float = 0.0,
-             top_k: int | None = None, top_p: float | None = None, repetition_penalty: float = 1.0,
-             seed: int | None = None, stop_ids: Iterable[int] = (), on_token: Callable[[int], None] | None = None,
-             cache: KVCache | None = None, history: list[int] | None = None, constraint: "JsonConstraint | None" = None,
-             constrain_after: int | None = None, banned_ids: Iterable[int] = (),
-             on_logits: Callable[[int, torch.Tensor], None] | None = None) -> list[int]:
+def generate(
+    model: NanoLlama,
+    prompt: list[int],
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    repetition_penalty: float = 1.0,
+    seed: int | None = None,
+    stop_ids: Iterable[int] = (),
+    on_token: Callable[[int], None] | None = None,
+    cache: KVCache | None = None,
+    history: list[int] | None = None,
+    constraint: "JsonConstraint | None" = None,
+    constrain_after: int | None = None,
+    banned_ids: Iterable[int] = (),
+    on_logits: Callable[[int, torch.Tensor], None] | None = None,
+) -> list[int]:
     """New token ids after `prompt` (the stop token included if one was produced).
     `constraint` masks the logits (from the start, or only after token `constrain_after` was generated);
     `banned_ids` are never sampled; `on_logits(token_id, logits (V,))` sees each chosen token with the final
     logits it was sampled from (before temperature), e.g. to show token probabilities."""
     device = model.embed_tokens.weight.device
-    cache = cache or KVCache(model.cfg, 1, min(model.cfg.max_seq_len, len(prompt) + max_new_tokens), device,
-                             model.embed_tokens.weight.dtype)
-    if not prompt: raise ValueError("generate needs at least one prompt token")
+    cache = cache or KVCache(
+        model.cfg, 1, min(model.cfg.max_seq_len, len(prompt) + max_new_tokens), device, model.embed_tokens.weight.dtype
+    )
+    if not prompt:
+        raise ValueError("generate needs at least one prompt token")
     room = cache.max_len - cache.length - len(prompt)
-    if room < 1: raise ValueError(f"prompt of {len(prompt)} tokens does not fit the context ({cache.max_len - cache.length} free)")
+    if room < 1:
+        raise ValueError(
+            f"prompt of {len(prompt)} tokens does not fit the context ({cache.max_len - cache.length} free)"
+        )
     gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
     stop, out = set(stop_ids), []
     seen = torch.tensor([(history or []) + list(prompt)], device=device)
     x = torch.tensor([prompt], device=device)
     active = constraint is not None and constrain_after is None
-    if active: constraint.reset()
+    if active:
+        constraint.reset()
     banned = torch.tensor(list(banned_ids), dtype=torch.long, device=device)
     for _ in range(min(max_new_tokens, room)):
-        logits = model.head(model.hidden_states(x, cache=cache)[:, -1]).float()  # (1, V): the head for the last position only
+        logits = model.head(
+            model.hidden_states(x, cache=cache)[:, -1]
+        ).float()  # (1, V): the head for the last position only
         logits = apply_repetition_penalty(logits, seen, repetition_penalty)
-        if banned.numel(): logits[:, banned] = float("-inf")
-        if active: logits = constraint.mask(logits)
-        nxt = sample_next(logits, temperature, top_k, top_p, gen)              # (1,)
+        if banned.numel():
+            logits[:, banned] = float("-inf")
+        if active:
+            logits = constraint.mask(logits)
+        nxt = sample_next(logits, temperature, top_k, top_p, gen)  # (1,)
         out.append(nxt.item())
-        if on_logits: on_logits(out[-1], logits[0])
-        if active: constraint.advance(out[-1])
-        elif constraint is not None and out[-1] == constrain_after: active = True; constraint.reset()
-        if on_token: on_token(out[-1])
-        if out[-1] in stop: break
+        if on_logits:
+            on_logits(out[-1], logits[0])
+        if active:
+            constraint.advance(out[-1])
+        elif constraint is not None and out[-1] == constrain_after:
+            active = True
+            constraint.reset()
+        if on_token:
+            on_token(out[-1])
+        if out[-1] in stop:
+            break
         x, seen = nxt[:, None], torch.cat([seen, nxt[:, None]], 1)
     return out
 
 # %% ../nbs/10_generation.ipynb #56096f4e
 _INDEX_CACHE: dict = {}
 
+
 class JsonConstraint:
     "Token masks that keep one sequence inside a JSON schema; `end_id` is the only token allowed once it is complete."
+
     def __init__(self, tokenizer, schema: dict, end_id: int, vocab_size: int | None = None):
         import json as _json
         from outlines_core import Guide, Index, Vocabulary
         from outlines_core.json_schema import build_regex_from_schema
         from nanollama.tokenizer import _byte_tables
+
         key = (tokenizer.name_or_path, len(tokenizer), _json.dumps(schema, sort_keys=True), end_id)
         if key not in _INDEX_CACHE:
             _, u2b = _byte_tables()
             special = set(tokenizer.all_special_ids) | {end_id}
             by_bytes: dict[bytes, list[int]] = {}
             for tok_str, i in tokenizer.get_vocab().items():
-                if i in special or any(c not in u2b for c in tok_str): continue
+                if i in special or any(c not in u2b for c in tok_str):
+                    continue
                 by_bytes.setdefault(bytes(u2b[c] for c in tok_str), []).append(i)
             regex = build_regex_from_schema(_json.dumps(schema), r"[ ]?")
             _INDEX_CACHE[key] = Index(regex, Vocabulary(end_id, by_bytes))
@@ -99,88 +140,125 @@ class JsonConstraint:
         self.words = torch.zeros((self.vocab_size + 31) // 32, dtype=torch.int32)
         self.shifts = torch.arange(32, dtype=torch.int32)
 
-    def reset(self): self.guide.reset()
+    def reset(self):
+        self.guide.reset()
+
     @property
-    def finished(self) -> bool: return self.guide.is_finished()
+    def finished(self) -> bool:
+        return self.guide.is_finished()
 
     def allowed(self) -> torch.Tensor:
         "Boolean (vocab_size,) mask of the tokens allowed now."
         self.words.zero_()
         self.guide.write_mask_into(self.words.data_ptr(), self.words.numel(), 4)
-        return ((self.words[:, None] >> self.shifts) & 1).flatten()[:self.vocab_size].bool()
+        return ((self.words[:, None] >> self.shifts) & 1).flatten()[: self.vocab_size].bool()
 
     def mask(self, logits: torch.Tensor) -> torch.Tensor:
         "logits (1, V) with every token the schema forbids set to -inf."
         allowed = self.allowed()
-        if self.finished: allowed = torch.zeros_like(allowed); allowed[self.end_id] = True
+        if self.finished:
+            allowed = torch.zeros_like(allowed)
+            allowed[self.end_id] = True
         out = torch.full_like(logits, float("-inf"))
-        out[:, :allowed.numel()] = torch.where(allowed, logits[:, :allowed.numel()], out[:, :allowed.numel()])
+        out[:, : allowed.numel()] = torch.where(allowed, logits[:, : allowed.numel()], out[:, : allowed.numel()])
         return out
 
     def advance(self, token_id: int):
-        if token_id != self.end_id and not self.finished: self.guide.advance(token_id, return_tokens=False)
+        if token_id != self.end_id and not self.finished:
+            self.guide.advance(token_id, return_tokens=False)
 
 # %% ../nbs/10_generation.ipynb #9f321769
 class Chat:
     "A conversation with a model; `send(text)` returns the reply and reuses the KV cache across turns."
+
     def __init__(self, model: NanoLlama, tokenizer, system: str | None = None, max_len: int = 4096):
         self.model, self.tok = model, tokenizer
         self.messages = [{"role": "system", "content": system}] if system else []
-        self.cache = KVCache(model.cfg, 1, min(max_len, model.cfg.max_seq_len), model.embed_tokens.weight.device,
-                             model.embed_tokens.weight.dtype)
-        self.cached: list[int] = []                                            # tokens whose K/V are in the cache
-        self.stop_ids = {i for i in (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")) if isinstance(i, int) and i >= 0}
+        self.cache = KVCache(
+            model.cfg,
+            1,
+            min(max_len, model.cfg.max_seq_len),
+            model.embed_tokens.weight.device,
+            model.embed_tokens.weight.dtype,
+        )
+        self.cached: list[int] = []  # tokens whose K/V are in the cache
+        self.stop_ids = {
+            i
+            for i in (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>"))
+            if isinstance(i, int) and i >= 0
+        }
 
     def send(self, text: str, **gen_kwargs) -> str:
         self.messages.append({"role": "user", "content": text})
         ids = list(self.tok.apply_chat_template(self.messages, add_generation_prompt=True, return_dict=False))
         keep = 0
-        while keep < min(len(ids) - 1, len(self.cached)) and ids[keep] == self.cached[keep]: keep += 1
+        while keep < min(len(ids) - 1, len(self.cached)) and ids[keep] == self.cached[keep]:
+            keep += 1
         self.cache.length, self.cached = keep, ids[:keep]
-        out = generate(self.model, ids[keep:], cache=self.cache, stop_ids=self.stop_ids, history=ids[:keep], **gen_kwargs)
-        self.cached = ids + out[:-1]                                           # the last sampled token was never fed
+        out = generate(
+            self.model, ids[keep:], cache=self.cache, stop_ids=self.stop_ids, history=ids[:keep], **gen_kwargs
+        )
+        self.cached = ids + out[:-1]  # the last sampled token was never fed
         reply = self.tok.decode([t for t in out if t not in self.stop_ids], skip_special_tokens=True)
         self.messages.append({"role": "assistant", "content": reply})
         return reply
 
 # %% ../nbs/10_generation.ipynb #70122ff3
 @torch.no_grad()
-def generate_batch(model: NanoLlama, prompts: list[list[int]], max_new_tokens: int = 256, temperature: float = 0.0,
-                   seed: int | None = None, stop_ids: Iterable[int] = (), constraints: list | None = None,
-                   constrain_after: int | None = None, banned_ids: Iterable[int] = (),
-                   stop_when: Callable[[int, list[int]], bool] | None = None) -> list[list[int]]:
+def generate_batch(
+    model: NanoLlama,
+    prompts: list[list[int]],
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    seed: int | None = None,
+    stop_ids: Iterable[int] = (),
+    constraints: list | None = None,
+    constrain_after: int | None = None,
+    banned_ids: Iterable[int] = (),
+    stop_when: Callable[[int, list[int]], bool] | None = None,
+) -> list[list[int]]:
     """New token ids for every prompt, decoded together (left padding, one KV cache). Greedy results equal `generate`
     on each prompt alone. `constraints`: one JsonConstraint (or None) per prompt, active after `constrain_after`;
     `stop_when(row, tokens so far)` ends a row early (e.g. once a stop string appears in its text)."""
-    if not prompts or not all(prompts): raise ValueError("generate_batch needs at least one prompt, and no empty prompt")
+    if not prompts or not all(prompts):
+        raise ValueError("generate_batch needs at least one prompt, and no empty prompt")
     device, B = model.embed_tokens.weight.device, len(prompts)
     L = max(len(p) for p in prompts)
     steps = min(max_new_tokens, model.cfg.max_seq_len - L)
-    if steps < 1: raise ValueError(f"the longest prompt ({L} tokens) leaves no room in the context ({model.cfg.max_seq_len})")
+    if steps < 1:
+        raise ValueError(f"the longest prompt ({L} tokens) leaves no room in the context ({model.cfg.max_seq_len})")
     cache = KVCache(model.cfg, B, L + steps, device, model.embed_tokens.weight.dtype)
-    pad = torch.tensor([L - len(p) for p in prompts], device=device)                # (B,) left padding per row
+    pad = torch.tensor([L - len(p) for p in prompts], device=device)  # (B,) left padding per row
     cache.key_valid = torch.arange(L + steps, device=device)[None] >= pad[:, None]  # (B, L + steps)
     x = torch.tensor([[0] * (L - len(p)) + list(p) for p in prompts], device=device)  # (B, L)
-    pos = (torch.arange(L, device=device)[None] - pad[:, None]).clamp(min=0)       # (B, L) positions within each prompt
+    pos = (torch.arange(L, device=device)[None] - pad[:, None]).clamp(min=0)  # (B, L) positions within each prompt
     gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
     constraints = constraints or [None] * B
     active = [c is not None and constrain_after is None for c in constraints]
     for c, a in zip(constraints, active):
-        if a: c.reset()
+        if a:
+            c.reset()
     banned, stop = torch.tensor(list(banned_ids), dtype=torch.long, device=device), set(stop_ids)
     out, done = [[] for _ in range(B)], [False] * B
     for _ in range(steps):
-        logits = model.head(model.hidden_states(x, positions=pos, cache=cache)[:, -1]).float()   # (B, V)
-        if banned.numel(): logits[:, banned] = float("-inf")
+        logits = model.head(model.hidden_states(x, positions=pos, cache=cache)[:, -1]).float()  # (B, V)
+        if banned.numel():
+            logits[:, banned] = float("-inf")
         for b in range(B):
-            if active[b] and not done[b]: logits[b:b + 1] = constraints[b].mask(logits[b:b + 1])
-        nxt = sample_next(logits, temperature, generator=gen)                        # (B,)
+            if active[b] and not done[b]:
+                logits[b : b + 1] = constraints[b].mask(logits[b : b + 1])
+        nxt = sample_next(logits, temperature, generator=gen)  # (B,)
         for b, t in enumerate(nxt.tolist()):
-            if done[b]: continue
+            if done[b]:
+                continue
             out[b].append(t)
-            if active[b]: constraints[b].advance(t)
-            elif constraints[b] is not None and t == constrain_after: active[b] = True; constraints[b].reset()
+            if active[b]:
+                constraints[b].advance(t)
+            elif constraints[b] is not None and t == constrain_after:
+                active[b] = True
+                constraints[b].reset()
             done[b] = t in stop or (stop_when is not None and stop_when(b, out[b]))
-        if all(done): break
+        if all(done):
+            break
         x, pos = nxt[:, None], pos[:, -1:] + 1
     return out

@@ -23,180 +23,284 @@ __all__ = ['GPT2_RX', 'LLAMA_CPP_PRE', 'PRE_PROBE', 'QTYPES', 'LLAMA_CPP_PIP', '
 def gguf_tensors(model: NanoLlama, permute: bool = True):
     "Yield (GGUF name, fp32 array) for every weight; Q/K rows permuted into llama.cpp's order (`permute=False`: don't)."
     hf_to_gguf = {v: k for k, v in GGUF_TO_HF.items()}
-    top = {"embed_tokens": "token_embd", "norm": "output_norm", "lm_head": "output"}   # `output` absent when tied
+    top = {"embed_tokens": "token_embd", "norm": "output_norm", "lm_head": "output"}  # `output` absent when tied
     for name, t in model.state_dict().items():
-        w = t.detach().float().cpu().numpy()                                 # (out, in) matrices, (dim,) norms
+        w = t.detach().float().cpu().numpy()  # (out, in) matrices, (dim,) norms
         if not name.startswith("layers."):
-            yield f"{top[name.split('.')[0]]}.weight", w; continue
+            yield f"{top[name.split('.')[0]]}.weight", w
+            continue
         _, i, rest = name.split(".", 2)
         kind = hf_to_gguf[rest.removesuffix(".weight")]
-        if permute and kind == "attn_q": w = permute_qk(w, model.cfg.n_heads)
-        if permute and kind == "attn_k": w = permute_qk(w, model.cfg.n_kv_heads)
+        if permute and kind == "attn_q":
+            w = permute_qk(w, model.cfg.n_heads)
+        if permute and kind == "attn_k":
+            w = permute_qk(w, model.cfg.n_kv_heads)
         yield f"blk.{i}.{kind}.weight", w
+
 
 def encode_tensor(w: np.ndarray, qtype: str):
     "(data, raw GGML type or None) for gguf-py's `add_tensor`: norms stay F32; matrices become `qtype`."
     import gguf
-    if w.ndim == 1 or qtype == "f32": return w, None
-    if qtype == "f16": return w.astype(np.float16), None
+
+    if w.ndim == 1 or qtype == "f32":
+        return w, None
+    if qtype == "f16":
+        return w.astype(np.float16), None
     t = {"bf16": gguf.GGMLQuantizationType.BF16, "q8_0": gguf.GGMLQuantizationType.Q8_0}[qtype]
-    try: return gguf.quants.quantize(w, t), t
-    except gguf.quants.QuantError: return w.astype(np.float16), None      # rows not a multiple of the block size
+    try:
+        return gguf.quants.quantize(w, t), t
+    except gguf.quants.QuantError:
+        return w.astype(np.float16), None  # rows not a multiple of the block size
 
 # %% ../nbs/15_gguf_export.ipynb #d5f2c7ae
 GPT2_RX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)"
-LLAMA_CPP_PRE = {   # name -> llama.cpp's regexes for it (src/llama-vocab.cpp), applied one after another
-    "llama-bpe": [r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
-                  r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"],
+LLAMA_CPP_PRE = {  # name -> llama.cpp's regexes for it (src/llama-vocab.cpp), applied one after another
+    "llama-bpe": [
+        r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+        r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+    ],
     "smollm": [r"\p{N}", GPT2_RX],
     "gpt-2": [GPT2_RX],
 }
-PRE_PROBE = ("Hello World! It's 2024; we've 3 cats, 33 dogs & 333333 fish... I'M sure YOU'LL see.\n\n  \t x = [1, 22]\n"
-             "def f(a, b):\n    return a**2 + b  # ok?\n\n\n\u00bfQu\u00e9 tal? na\u00efve caf\u00e9 \u4f60\u597d \U0001F680 --==>> 3.14 'quoted' \"q\"")
+PRE_PROBE = (
+    "Hello World! It's 2024; we've 3 cats, 33 dogs & 333333 fish... I'M sure YOU'LL see.\n\n  \t x = [1, 22]\n"
+    "def f(a, b):\n    return a**2 + b  # ok?\n\n\n\u00bfQu\u00e9 tal? na\u00efve caf\u00e9 \u4f60\u597d \U0001f680 --==>> 3.14 'quoted' \"q\""
+)
+
 
 def split_like_llama_cpp(text: str, regexes: list[str]) -> list[str]:
     "Pieces of `text` after llama.cpp's regex split: each regex re-splits every piece into matches and the gaps between."
     import regex
+
     pieces = [text]
     for rx in regexes:
         out = []
         for p in pieces:
             last = 0
             for m in regex.finditer(rx, p):
-                out += [p[last:m.start()]] * (m.start() > last) + [m.group()] * (m.end() > m.start())
+                out += [p[last : m.start()]] * (m.start() > last) + [m.group()] * (m.end() > m.start())
                 last = m.end()
             out += [p[last:]] * (last < len(p))
         pieces = out
     return pieces
 
+
 def detect_pre(tok, probe: str = PRE_PROBE) -> str:
     "The llama.cpp pre-tokenizer name (a key of `LLAMA_CPP_PRE`) that reproduces `tok`'s ids on `probe`."
     from transformers.convert_slow_tokenizer import bytes_to_unicode
+
     b2u, bpe = bytes_to_unicode(), tok.backend_tokenizer.model
     want = tok(probe, add_special_tokens=False)["input_ids"]
     for name, regexes in LLAMA_CPP_PRE.items():
         pieces = ["".join(b2u[b] for b in p.encode()) for p in split_like_llama_cpp(probe, regexes)]
-        if [t.id for p in pieces for t in bpe.tokenize(p)] == want: return name
-    raise ValueError(f"no llama.cpp pre-tokenizer in {list(LLAMA_CPP_PRE)} reproduces this tokenizer; "
-                     "pass pre='<name llama.cpp knows>' to export_gguf")
+        if [t.id for p in pieces for t in bpe.tokenize(p)] == want:
+            return name
+    raise ValueError(
+        f"no llama.cpp pre-tokenizer in {list(LLAMA_CPP_PRE)} reproduces this tokenizer; "
+        "pass pre='<name llama.cpp knows>' to export_gguf"
+    )
+
 
 def gguf_vocab(tok, vocab_size: int) -> tuple[list[str], list[int], list[str]]:
     "(token strings, token types, merges) for a byte-level BPE tokenizer, padded to the model's `vocab_size`."
     from gguf import TokenType
+
     vocab = {i: s for s, i in tok.get_vocab().items()}
-    if max(vocab) >= vocab_size: raise ValueError(f"tokenizer has token id {max(vocab)} but the model's vocab_size is {vocab_size}")
-    added = tok.added_tokens_decoder                                         # id -> AddedToken
+    if max(vocab) >= vocab_size:
+        raise ValueError(f"tokenizer has token id {max(vocab)} but the model's vocab_size is {vocab_size}")
+    added = tok.added_tokens_decoder  # id -> AddedToken
     tokens, types = [], []
     for i in range(vocab_size):
-        if i not in vocab: tokens.append(f"[PAD{i}]"); types.append(TokenType.UNUSED); continue
+        if i not in vocab:
+            tokens.append(f"[PAD{i}]")
+            types.append(TokenType.UNUSED)
+            continue
         tokens.append(vocab[i])
-        types.append(TokenType.NORMAL if i not in added else TokenType.CONTROL if added[i].special else TokenType.USER_DEFINED)
+        types.append(
+            TokenType.NORMAL if i not in added else TokenType.CONTROL if added[i].special else TokenType.USER_DEFINED
+        )
     model = json.loads(tok.backend_tokenizer.to_str())["model"]
-    if model["type"] != "BPE": raise ValueError(f"only byte-level BPE tokenizers export to GGUF here, not {model['type']}")
+    if model["type"] != "BPE":
+        raise ValueError(f"only byte-level BPE tokenizers export to GGUF here, not {model['type']}")
     merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
     return tokens, [int(t) for t in types], merges
 
 # %% ../nbs/15_gguf_export.ipynb #f7e89d63
-QTYPES = {"f32": 0, "f16": 1, "bf16": 32, "q8_0": 7, "q4_k_m": 15}   # name -> llama.cpp file type (LLAMA_FTYPE_*)
+QTYPES = {"f32": 0, "f16": 1, "bf16": 32, "q8_0": 7, "q4_k_m": 15}  # name -> llama.cpp file type (LLAMA_FTYPE_*)
 LLAMA_CPP_PIP = "pip install --find-links ../shared/wheels llama-cpp-python==0.3.36"
 
-def write_gguf(model: NanoLlama, tok, path, qtype: str = "f16", name: str = "nanollama", pre: str | None = None,
-               permute: bool = True):
+
+def write_gguf(
+    model: NanoLlama,
+    tok,
+    path,
+    qtype: str = "f16",
+    name: str = "nanollama",
+    pre: str | None = None,
+    permute: bool = True,
+):
     "Write `model` + tokenizer `tok` as a llama-architecture GGUF file at `path` (f32, f16, bf16 or q8_0)."
     import gguf
+
     cfg: ModelConfig = model.cfg
     w = gguf.GGUFWriter(str(path), "llama")
-    w.add_name(name); w.add_file_type(QTYPES[qtype])
-    if qtype == "q8_0": w.add_quantization_version(gguf.GGML_QUANT_VERSION)
-    w.add_context_length(cfg.max_seq_len); w.add_embedding_length(cfg.dim); w.add_block_count(cfg.n_layers)
-    w.add_feed_forward_length(cfg.ffn_dim); w.add_head_count(cfg.n_heads); w.add_head_count_kv(cfg.n_kv_heads)
-    w.add_rope_dimension_count(cfg.head_dim); w.add_rope_freq_base(float(model.rope_theta))
-    w.add_layer_norm_rms_eps(cfg.norm_eps); w.add_vocab_size(cfg.vocab_size)
+    w.add_name(name)
+    w.add_file_type(QTYPES[qtype])
+    if qtype == "q8_0":
+        w.add_quantization_version(gguf.GGML_QUANT_VERSION)
+    w.add_context_length(cfg.max_seq_len)
+    w.add_embedding_length(cfg.dim)
+    w.add_block_count(cfg.n_layers)
+    w.add_feed_forward_length(cfg.ffn_dim)
+    w.add_head_count(cfg.n_heads)
+    w.add_head_count_kv(cfg.n_kv_heads)
+    w.add_rope_dimension_count(cfg.head_dim)
+    w.add_rope_freq_base(float(model.rope_theta))
+    w.add_layer_norm_rms_eps(cfg.norm_eps)
+    w.add_vocab_size(cfg.vocab_size)
     tokens, types, merges = gguf_vocab(tok, cfg.vocab_size)
-    w.add_tokenizer_model("gpt2"); w.add_tokenizer_pre(pre or detect_pre(tok))
-    w.add_token_list(tokens); w.add_token_types(types); w.add_token_merges(merges)
-    ids = {"bos": tok.bos_token_id if tok.bos_token_id is not None else cfg.bos_token_id,
-           "eos": tok.eos_token_id if tok.eos_token_id is not None else cfg.eos_token_id,
-           "pad": tok.pad_token_id, "unk": tok.unk_token_id}
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre(pre or detect_pre(tok))
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges(merges)
+    ids = {
+        "bos": tok.bos_token_id if tok.bos_token_id is not None else cfg.bos_token_id,
+        "eos": tok.eos_token_id if tok.eos_token_id is not None else cfg.eos_token_id,
+        "pad": tok.pad_token_id,
+        "unk": tok.unk_token_id,
+    }
     for k, i in ids.items():
-        if i is not None: getattr(w, f"add_{k}_token_id")(i)
-    probe = tok("a")["input_ids"]                                           # does the tokenizer add BOS / EOS itself?
+        if i is not None:
+            getattr(w, f"add_{k}_token_id")(i)
+    probe = tok("a")["input_ids"]  # does the tokenizer add BOS / EOS itself?
     w.add_add_bos_token(ids["bos"] is not None and probe[:1] == [ids["bos"]])
     w.add_add_eos_token(ids["eos"] is not None and probe[-1:] == [ids["eos"]])
-    if tok.chat_template: w.add_chat_template(tok.chat_template)
+    if tok.chat_template:
+        w.add_chat_template(tok.chat_template)
     for tname, t in gguf_tensors(model, permute):
         data, raw = encode_tensor(t, qtype)
         w.add_tensor(tname, data, raw_dtype=raw)
-    w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
 
 @contextlib.contextmanager
 def _capture_stderr():
     "Send the process's C-level stderr (llama.cpp's log) to a temporary file; yields a function that reads it."
-    sys.stderr.flush(); sys_err = os.dup(2)
+    sys.stderr.flush()
+    sys_err = os.dup(2)
     with tempfile.TemporaryFile() as f:
         os.dup2(f.fileno(), 2)
-        try: yield lambda: (f.seek(0), f.read().decode(errors="replace"))[1]
-        finally: os.dup2(sys_err, 2); os.close(sys_err)
+        try:
+            yield lambda: (f.seek(0), f.read().decode(errors="replace"))[1]
+        finally:
+            os.dup2(sys_err, 2)
+            os.close(sys_err)
+
 
 def quantize_gguf(src, dst, ftype: int = QTYPES["q4_k_m"], threads: int = 1, verbose: bool = False):
     "llama.cpp's quantizer: F32/F16 GGUF `src` -> `dst` in llama.cpp file type `ftype` (15 = Q4_K_M)."
     llama_cpp = _import_llama_cpp("Q4_K_M needs llama.cpp's quantizer")
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype, params.nthread = ftype, threads
-    with (contextlib.nullcontext(lambda: "") if verbose else _capture_stderr()) as log:   # one line per tensor otherwise
+    with contextlib.nullcontext(lambda: "") if verbose else _capture_stderr() as log:  # one line per tensor otherwise
         rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
         if rc != 0 or not Path(dst).is_file():
-            raise RuntimeError(f"llama.cpp failed to quantize {src} (status {rc}): " + " | ".join(log().strip().splitlines()[-3:]))
+            raise RuntimeError(
+                f"llama.cpp failed to quantize {src} (status {rc}): " + " | ".join(log().strip().splitlines()[-3:])
+            )
+
 
 def _import_llama_cpp(why: str):
-    try: import llama_cpp
-    except ImportError: raise ModuleNotFoundError(f"{why}, which comes with llama-cpp-python: {LLAMA_CPP_PIP}") from None
+    try:
+        import llama_cpp
+    except ImportError:
+        raise ModuleNotFoundError(f"{why}, which comes with llama-cpp-python: {LLAMA_CPP_PIP}") from None
     return llama_cpp
 
 # %% ../nbs/15_gguf_export.ipynb #adc39a29
-OLLAMA_CHATML = ("{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
-                 "<|im_start|>assistant\n")
+OLLAMA_CHATML = (
+    "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
+)
+
 
 def _chatml(msgs) -> str:
     return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs) + "<|im_start|>assistant\n"
 
+
 def ollama_modelfile(gguf_name: str, tok, cfg: ModelConfig, gen_config: dict | None = None) -> str:
     "Modelfile text for `ollama create NAME -f FILE`: FROM, TEMPLATE (Go), SYSTEM, stops and sampling defaults."
-    if not tok.chat_template: raise ValueError("the tokenizer has no chat template; write the Modelfile TEMPLATE by hand")
+    if not tok.chat_template:
+        raise ValueError("the tokenizer has no chat template; write the Modelfile TEMPLATE by hand")
+
     def render(msgs):
-        try: return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        except Exception as e: raise ValueError(f"the chat template does not render a plain conversation: {e}") from None
-    turns = [{"role": "user", "content": "Hi!"}, {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "2+2?"}]
+        try:
+            return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        except Exception as e:
+            raise ValueError(f"the chat template does not render a plain conversation: {e}") from None
+
+    turns = [
+        {"role": "user", "content": "Hi!"},
+        {"role": "assistant", "content": "Hello."},
+        {"role": "user", "content": "2+2?"},
+    ]
     sys_turns = [{"role": "system", "content": "Be brief."}] + turns
     if render(sys_turns) != _chatml(sys_turns):
-        raise ValueError("the chat template is not ChatML (<|im_start|>role ... <|im_end|>); write the Modelfile TEMPLATE by hand")
+        raise ValueError(
+            "the chat template is not ChatML (<|im_start|>role ... <|im_end|>); write the Modelfile TEMPLATE by hand"
+        )
     default = render(turns).removesuffix(_chatml(turns))
     m = re.fullmatch(r"<\|im_start\|>system\n(.*)<\|im_end\|>\n", default, re.S)
-    if default and not m: raise ValueError(f"cannot express the template's prefix {default!r} in an Ollama Modelfile")
-    lines = [f"# Ollama Modelfile written by nanollama: ollama create <name> -f <this file>", f"FROM ./{gguf_name}",
-             f'TEMPLATE """{OLLAMA_CHATML}"""']
+    if default and not m:
+        raise ValueError(f"cannot express the template's prefix {default!r} in an Ollama Modelfile")
+    lines = [
+        f"# Ollama Modelfile written by nanollama: ollama create <name> -f <this file>",
+        f"FROM ./{gguf_name}",
+        f'TEMPLATE """{OLLAMA_CHATML}"""',
+    ]
     if m:
-        if '"""' in m[1]: raise ValueError('the default system prompt contains """, which a Modelfile cannot quote')
+        if '"""' in m[1]:
+            raise ValueError('the default system prompt contains """, which a Modelfile cannot quote')
         lines.append(f'SYSTEM """{m[1]}"""')
     eos = tok.convert_ids_to_tokens(tok.eos_token_id) if tok.eos_token_id is not None else None
     for s in dict.fromkeys(["<|im_start|>", "<|im_end|>", eos]):
-        if s: lines.append(f'PARAMETER stop "{s}"')
+        if s:
+            lines.append(f'PARAMETER stop "{s}"')
     gen = gen_config or {}
-    params = {"temperature": gen.get("temperature", 0.2), "top_p": gen.get("top_p", 0.9),
-              "top_k": gen.get("top_k"), "repeat_penalty": gen.get("repetition_penalty"),
-              "num_ctx": min(cfg.max_seq_len, 8192)}
+    params = {
+        "temperature": gen.get("temperature", 0.2),
+        "top_p": gen.get("top_p", 0.9),
+        "top_k": gen.get("top_k"),
+        "repeat_penalty": gen.get("repetition_penalty"),
+        "num_ctx": min(cfg.max_seq_len, 8192),
+    }
     lines += [f"PARAMETER {k} {v}" for k, v in params.items() if v is not None]
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/15_gguf_export.ipynb #83a7338c
 def _check_qtype(qtype: str) -> str:
     qtype = str(qtype).lower()
-    if qtype not in QTYPES: raise ValueError(f"unknown GGUF type {qtype!r}; choose one of: {', '.join(QTYPES)}")
-    if qtype == "q4_k_m": _import_llama_cpp("Q4_K_M needs llama.cpp's quantizer")
+    if qtype not in QTYPES:
+        raise ValueError(f"unknown GGUF type {qtype!r}; choose one of: {', '.join(QTYPES)}")
+    if qtype == "q4_k_m":
+        _import_llama_cpp("Q4_K_M needs llama.cpp's quantizer")
     return qtype
 
-def save_gguf(model: NanoLlama, tok, path, qtype: str = "f16", name: str = "nanollama", pre: str | None = None,
-              modelfile: bool = True, permute: bool = True, gen_config: dict | None = None) -> Path:
+
+def save_gguf(
+    model: NanoLlama,
+    tok,
+    path,
+    qtype: str = "f16",
+    name: str = "nanollama",
+    pre: str | None = None,
+    modelfile: bool = True,
+    permute: bool = True,
+    gen_config: dict | None = None,
+) -> Path:
     "Write a loaded model + tokenizer as GGUF `path` (never half-written) and an Ollama Modelfile beside it."
     qtype, path = _check_qtype(qtype), Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,42 +310,71 @@ def save_gguf(model: NanoLlama, tok, path, qtype: str = "f16", name: str = "nano
         try:
             write(src, "f16")
             atomic_write(path, lambda p: quantize_gguf(src, p, QTYPES[qtype], torch.get_num_threads()))
-        finally: src.unlink(missing_ok=True)
-    else: atomic_write(path, lambda p: write(p, qtype))
+        finally:
+            src.unlink(missing_ok=True)
+    else:
+        atomic_write(path, lambda p: write(p, qtype))
     if modelfile and tok.chat_template:
-        try: text = ollama_modelfile(path.name, tok, model.cfg, gen_config)
-        except ValueError as e: warnings.warn(f"no Ollama Modelfile written: {e}")
-        else: atomic_write(path.with_suffix(".Modelfile"), lambda p: p.write_text(text))
+        try:
+            text = ollama_modelfile(path.name, tok, model.cfg, gen_config)
+        except ValueError as e:
+            warnings.warn(f"no Ollama Modelfile written: {e}")
+        else:
+            atomic_write(path.with_suffix(".Modelfile"), lambda p: p.write_text(text))
     return path
 
-def export_gguf(model_dir, path, qtype: str = "f16", pre: str | None = None, modelfile: bool = True,
-                permute: bool = True) -> Path:
+
+def export_gguf(
+    model_dir, path, qtype: str = "f16", pre: str | None = None, modelfile: bool = True, permute: bool = True
+) -> Path:
     "Write the model in `model_dir` as GGUF `path` (qtype f32|f16|bf16|q8_0|q4_k_m) and an Ollama Modelfile beside it."
     from transformers import AutoTokenizer
+
     qtype, d = _check_qtype(qtype), resolve_model(model_dir)
     gen = json.loads((d / "generation_config.json").read_text()) if (d / "generation_config.json").is_file() else {}
-    return save_gguf(NanoLlama.from_pretrained(d), AutoTokenizer.from_pretrained(str(d)), path, qtype, name=d.name,
-                     pre=pre, modelfile=modelfile, permute=permute, gen_config=gen)
+    return save_gguf(
+        NanoLlama.from_pretrained(d),
+        AutoTokenizer.from_pretrained(str(d)),
+        path,
+        qtype,
+        name=d.name,
+        pre=pre,
+        modelfile=modelfile,
+        permute=permute,
+        gen_config=gen,
+    )
 
 # %% ../nbs/15_gguf_export.ipynb #eb40563f
 def llama_cpp_model(path, n_ctx: int = 512, f32_kv: bool = False, threads: int = 1):
     "A llama-cpp-python `Llama` on GGUF `path` that keeps the logits of every position."
     llama_cpp = _import_llama_cpp("running a GGUF file here needs llama.cpp")
     kv = dict(type_k=0, type_v=0) if f32_kv else {}
-    return llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                           logits_all=True, verbose=False, **kv)
+    return llama_cpp.Llama(
+        model_path=str(path),
+        n_ctx=n_ctx,
+        n_threads=threads,
+        n_threads_batch=threads,
+        logits_all=True,
+        verbose=False,
+        **kv,
+    )
+
 
 def llama_cpp_logits(llm, ids: list[int]) -> np.ndarray:
     "Logits (T, V) that llama.cpp computes for token ids `ids`, from an empty context."
-    llm.reset(); llm.eval(list(ids))
-    return np.array(llm.scores[:len(ids)])
+    llm.reset()
+    llm.eval(list(ids))
+    return np.array(llm.scores[: len(ids)])
+
 
 def llama_cpp_greedy(llm, prompt: list[int], max_new_tokens: int, stop_ids=()) -> tuple[list[int], float]:
     "(new token ids, decode tokens/s) of greedy decoding in llama.cpp; the rate counts the steps after the first token."
-    llm.reset(); llm.eval(list(prompt))
+    llm.reset()
+    llm.eval(list(prompt))
     out, t0 = [], time.perf_counter()
     while True:
-        out.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))                # row of the last evaluated token
-        if len(out) == max_new_tokens or out[-1] in stop_ids: break
+        out.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))  # row of the last evaluated token
+        if len(out) == max_new_tokens or out[-1] in stop_ids:
+            break
         llm.eval(out[-1:])
     return out, (len(out) - 1) / max(time.perf_counter() - t0, 1e-9)

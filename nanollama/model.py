@@ -25,10 +25,11 @@ class RMSNorm(nn.Module):
         super().__init__()
         self.eps, self.weight = eps, nn.Parameter(torch.ones(dim))
 
-    def forward(self, x):                                                   # (..., dim)
+    def forward(self, x):  # (..., dim)
         xf = x.float()
         xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
         return self.weight * xf.to(x.dtype)
+
 
 class SwiGLU(nn.Module):
     def __init__(self, cfg: ModelConfig):
@@ -37,10 +38,13 @@ class SwiGLU(nn.Module):
         self.up_proj = nn.Linear(cfg.dim, cfg.ffn_dim, bias=False)
         self.down_proj = nn.Linear(cfg.ffn_dim, cfg.dim, bias=False)
 
-    def forward(self, x): return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
 
 class Block(nn.Module):
     "Pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x))."
+
     def __init__(self, cfg: ModelConfig, layer_idx: int):
         super().__init__()
         self.input_layernorm = RMSNorm(cfg.dim, cfg.norm_eps)
@@ -55,35 +59,48 @@ class Block(nn.Module):
 # %% ../nbs/03_model.ipynb #6d5b896c
 class NanoLlama(nn.Module):
     "A Llama-3-style decoder: NanoLlama(cfg)(tokens (B, T)) -> logits (B, T, vocab)."
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        self.cfg, self.rope_theta = cfg, cfg.rope_theta    # rope_theta changes at the long-context switch (chapter 07)
-        self.activation_checkpointing = False               # recompute each block in the backward pass (chapter 07)
+        self.cfg, self.rope_theta = cfg, cfg.rope_theta  # rope_theta changes at the long-context switch (chapter 07)
+        self.activation_checkpointing = False  # recompute each block in the backward pass (chapter 07)
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.dim)
         self.layers = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.dim, cfg.norm_eps)
         self.lm_head = None if cfg.tie_embeddings else nn.Linear(cfg.dim, cfg.vocab_size, bias=False)
-        if self.embed_tokens.weight.device.type != "meta": self.init_weights()  # on meta: to_empty(), then init_weights()
+        if self.embed_tokens.weight.device.type != "meta":
+            self.init_weights()  # on meta: to_empty(), then init_weights()
 
     @torch.no_grad()
     def init_weights(self, generator: torch.Generator | None = None):
         std, out_std = self.cfg.init_std, self.cfg.init_std / math.sqrt(2 * self.cfg.n_layers)
         for name, p in self.named_parameters():
-            if name.endswith("norm.weight") or "layernorm" in name: p.fill_(1.0)
-            else: p.normal_(0.0, out_std if name.endswith(("o_proj.weight", "down_proj.weight")) else std, generator=generator)
+            if name.endswith("norm.weight") or "layernorm" in name:
+                p.fill_(1.0)
+            else:
+                p.normal_(
+                    0.0, out_std if name.endswith(("o_proj.weight", "down_proj.weight")) else std, generator=generator
+                )
 
     def hidden_states(self, tokens, doc_ids=None, positions=None, cache: KVCache | None = None):
         "Final normalized hidden states (B, T, dim). Positions default to per-document (packed), cache offset, or 0..T-1."
         B, T = tokens.shape
         if positions is None:
-            if doc_ids is not None: positions = document_positions(doc_ids)
-            else: positions = (torch.arange(T, device=tokens.device) + (cache.length if cache else 0)).expand(B, T)
-        cos, sin = rope_cos_sin(positions, self.cfg.head_dim, self.rope_theta)                    # (B, T, hd)
-        x = self.embed_tokens(tokens)                                                            # (B, T, dim)
+            if doc_ids is not None:
+                positions = document_positions(doc_ids)
+            else:
+                positions = (torch.arange(T, device=tokens.device) + (cache.length if cache else 0)).expand(B, T)
+        cos, sin = rope_cos_sin(positions, self.cfg.head_dim, self.rope_theta)  # (B, T, hd)
+        x = self.embed_tokens(tokens)  # (B, T, dim)
         recompute = self.activation_checkpointing and self.training and torch.is_grad_enabled()
-        for layer in self.layers:                      # with recompute, a block keeps only its input for the backward pass
-            x = checkpoint(layer, x, cos, sin, doc_ids, cache, use_reentrant=False) if recompute else layer(x, cos, sin, doc_ids, cache)
-        if cache is not None: cache.advance(T)
+        for layer in self.layers:  # with recompute, a block keeps only its input for the backward pass
+            x = (
+                checkpoint(layer, x, cos, sin, doc_ids, cache, use_reentrant=False)
+                if recompute
+                else layer(x, cos, sin, doc_ids, cache)
+            )
+        if cache is not None:
+            cache.advance(T)
         return self.norm(x)
 
     def head(self, h):
@@ -95,25 +112,44 @@ class NanoLlama(nn.Module):
         h = self.hidden_states(tokens, doc_ids, positions, cache)
         return self.head(h) if loss_fn is None else loss_fn(h, self.head)
 
-    def num_params(self) -> int: return sum(p.numel() for p in self.parameters())
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
 
     def estimate_flops(self, seq_len: int) -> float:
         "Training FLOPs per token at context `seq_len` (chapter 00's formula)."
         from nanollama.config import flops_per_token
+
         return flops_per_token(self.cfg, seq_len)
 
 # %% ../nbs/03_model.ipynb #4e4f108e
 def hf_config(cfg: ModelConfig, rope_theta: float | None = None, dtype: str = "float32") -> dict:
     "config.json contents for `cfg` as a transformers LlamaForCausalLM."
     theta = rope_theta or cfg.rope_theta
-    return {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": cfg.vocab_size,
-            "hidden_size": cfg.dim, "intermediate_size": cfg.ffn_dim, "num_hidden_layers": cfg.n_layers,
-            "num_attention_heads": cfg.n_heads, "num_key_value_heads": cfg.n_kv_heads, "head_dim": cfg.head_dim,
-            "hidden_act": "silu", "max_position_embeddings": cfg.max_seq_len, "rms_norm_eps": cfg.norm_eps,
-            "rope_parameters": {"rope_type": "default", "rope_theta": theta}, "rope_theta": theta,
-            "attention_bias": False, "mlp_bias": False, "tie_word_embeddings": cfg.tie_embeddings,
-            "initializer_range": cfg.init_std, "bos_token_id": cfg.bos_token_id, "eos_token_id": cfg.eos_token_id,
-            "dtype": dtype, "use_cache": True}
+    return {
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+        "vocab_size": cfg.vocab_size,
+        "hidden_size": cfg.dim,
+        "intermediate_size": cfg.ffn_dim,
+        "num_hidden_layers": cfg.n_layers,
+        "num_attention_heads": cfg.n_heads,
+        "num_key_value_heads": cfg.n_kv_heads,
+        "head_dim": cfg.head_dim,
+        "hidden_act": "silu",
+        "max_position_embeddings": cfg.max_seq_len,
+        "rms_norm_eps": cfg.norm_eps,
+        "rope_parameters": {"rope_type": "default", "rope_theta": theta},
+        "rope_theta": theta,
+        "attention_bias": False,
+        "mlp_bias": False,
+        "tie_word_embeddings": cfg.tie_embeddings,
+        "initializer_range": cfg.init_std,
+        "bos_token_id": cfg.bos_token_id,
+        "eos_token_id": cfg.eos_token_id,
+        "dtype": dtype,
+        "use_cache": True,
+    }
+
 
 def config_from_hf(d: dict, source: str = "config.json") -> ModelConfig:
     "ModelConfig from a transformers Llama config dict; refuses what NanoLlama does not implement."
@@ -129,62 +165,97 @@ def config_from_hf(d: dict, source: str = "config.json") -> ModelConfig:
     if d.get("head_dim") not in (None, d["hidden_size"] // n_heads):
         raise ValueError(f"{source}: head_dim {d['head_dim']} != hidden_size / num_attention_heads is not supported")
     first = lambda x: x[0] if isinstance(x, list) else x
-    return ModelConfig(vocab_size=d["vocab_size"], dim=d["hidden_size"], n_layers=d["num_hidden_layers"],
-                       n_heads=n_heads, n_kv_heads=d.get("num_key_value_heads") or n_heads,
-                       ffn_dim=d["intermediate_size"], rope_theta=float(rope.get("rope_theta", d.get("rope_theta", 10_000.0))),
-                       norm_eps=d.get("rms_norm_eps", 1e-6), max_seq_len=d.get("max_position_embeddings", 2048),
-                       tie_embeddings=d.get("tie_word_embeddings", False),
-                       bos_token_id=first(d.get("bos_token_id")), eos_token_id=first(d.get("eos_token_id")))
+    return ModelConfig(
+        vocab_size=d["vocab_size"],
+        dim=d["hidden_size"],
+        n_layers=d["num_hidden_layers"],
+        n_heads=n_heads,
+        n_kv_heads=d.get("num_key_value_heads") or n_heads,
+        ffn_dim=d["intermediate_size"],
+        rope_theta=float(rope.get("rope_theta", d.get("rope_theta", 10_000.0))),
+        norm_eps=d.get("rms_norm_eps", 1e-6),
+        max_seq_len=d.get("max_position_embeddings", 2048),
+        tie_embeddings=d.get("tie_word_embeddings", False),
+        bos_token_id=first(d.get("bos_token_id")),
+        eos_token_id=first(d.get("eos_token_id")),
+    )
 
 # %% ../nbs/03_model.ipynb #7cc3fcbd
 @torch.no_grad()
 def save_pretrained(self: NanoLlama, path, tokenizer=None, dtype: torch.dtype | None = None):
     "Write a Hugging Face Llama directory (config, safetensors weights, generation config, tokenizer if given)."
     from safetensors.torch import save_file
+
     if getattr(self, "inference_dtype", None) == "int8":
         raise ValueError("an int8-quantized model cannot be saved: save the fp32 model, and quantize it after loading")
-    if getattr(self, "unexportable_variants", None):                     # chapter 18: it would load as a different model
-        raise ValueError(f"variant(s) {', '.join(self.unexportable_variants)} cannot be written as a transformers Llama "
-                         "(nor as GGUF): it would load as a different model")
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    if getattr(self, "unexportable_variants", None):  # chapter 18: it would load as a different model
+        raise ValueError(
+            f"variant(s) {', '.join(self.unexportable_variants)} cannot be written as a transformers Llama "
+            "(nor as GGUF): it would load as a different model"
+        )
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
     dtype = dtype or next(self.parameters()).dtype
-    sd = {("" if k.startswith("lm_head") else "model.") + k: v.detach().to("cpu", dtype).contiguous()
-          for k, v in self.state_dict().items()}
+    sd = {
+        ("" if k.startswith("lm_head") else "model.") + k: v.detach().to("cpu", dtype).contiguous()
+        for k, v in self.state_dict().items()
+    }
     atomic_write(path / "model.safetensors", lambda p: save_file(sd, str(p), metadata={"format": "pt"}))
     conf = hf_config(self.cfg, self.rope_theta, str(dtype).removeprefix("torch."))
     atomic_write(path / "config.json", lambda p: p.write_text(json.dumps(conf, indent=2)))
     gen = {"bos_token_id": self.cfg.bos_token_id, "eos_token_id": self.cfg.eos_token_id}
     atomic_write(path / "generation_config.json", lambda p: p.write_text(json.dumps(gen, indent=2)))
-    if tokenizer is not None: tokenizer.save_pretrained(str(path))
+    if tokenizer is not None:
+        tokenizer.save_pretrained(str(path))
     return path
+
 
 @classmethod
 def from_pretrained(cls, path, dtype: torch.dtype = torch.float32, device=None) -> NanoLlama:
     "Load a Hugging Face Llama directory (single or sharded safetensors); errors name the file or tensor at fault."
     from safetensors import safe_open
+
     path = Path(path)
-    if not path.is_dir(): raise FileNotFoundError(f"model directory {path} does not exist")
-    if not (path / "config.json").is_file(): raise FileNotFoundError(f"{path/'config.json'} is missing (a model dir needs config.json + model.safetensors)")
+    if not path.is_dir():
+        raise FileNotFoundError(f"model directory {path} does not exist")
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(
+            f"{path / 'config.json'} is missing (a model dir needs config.json + model.safetensors)"
+        )
     cfg = config_from_hf(json.loads((path / "config.json").read_text()), str(path / "config.json"))
     index = path / "model.safetensors.index.json"
-    files = sorted(set(json.loads(index.read_text())["weight_map"].values())) if index.is_file() else ["model.safetensors"]
+    files = (
+        sorted(set(json.loads(index.read_text())["weight_map"].values())) if index.is_file() else ["model.safetensors"]
+    )
     for f in files:
-        if not (path / f).is_file(): raise FileNotFoundError(f"{path/f} is missing")
-    with torch.device("meta"): model = cls(cfg)
+        if not (path / f).is_file():
+            raise FileNotFoundError(f"{path / f} is missing")
+    with torch.device("meta"):
+        model = cls(cfg)
     model = model.to_empty(device=device or "cpu").to(dtype)
     expected = {("" if k.startswith("lm_head") else "model.") + k: v for k, v in model.state_dict().items()}
     seen = set()
     for f in files:
         with safe_open(str(path / f), framework="pt") as st:
             for name in st.keys():
-                if name == "lm_head.weight" and cfg.tie_embeddings: continue      # some writers store the tied copy
-                if name not in expected: raise ValueError(f"{path/f}: unexpected tensor {name!r} for a Llama with this config.json")
+                if name == "lm_head.weight" and cfg.tie_embeddings:
+                    continue  # some writers store the tied copy
+                if name not in expected:
+                    raise ValueError(f"{path / f}: unexpected tensor {name!r} for a Llama with this config.json")
                 t = st.get_tensor(name)
                 if tuple(t.shape) != tuple(expected[name].shape):
-                    raise ValueError(f"{path/f}: tensor {name!r} has shape {tuple(t.shape)}, config.json implies {tuple(expected[name].shape)}")
-                expected[name].copy_(t); seen.add(name)
+                    raise ValueError(
+                        f"{path / f}: tensor {name!r} has shape {tuple(t.shape)}, config.json implies {tuple(expected[name].shape)}"
+                    )
+                expected[name].copy_(t)
+                seen.add(name)
     missing = sorted(set(expected) - seen)
-    if missing: raise ValueError(f"{path}: weights lack tensor {missing[0]!r}" + (f" and {len(missing)-1} more" if len(missing) > 1 else ""))
+    if missing:
+        raise ValueError(
+            f"{path}: weights lack tensor {missing[0]!r}"
+            + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
+        )
     return model.eval()
+
 
 NanoLlama.save_pretrained, NanoLlama.from_pretrained = save_pretrained, from_pretrained

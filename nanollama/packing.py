@@ -15,8 +15,10 @@ __all__ = ['IGNORE', 'Packer', 'pack', 'pad_each']
 # %% ../nbs/06_packing.ipynb #b9983a04
 IGNORE = -100
 
+
 class Packer:
     "Buffer of tokens and document ids; `add(doc)` appends a tokenized document, `pop(seq_len)` cuts one window."
+
     def __init__(self, eot_id: int):
         self.eot_id, self.tokens, self.doc_ids, self.next_doc = eot_id, [], [], 0
 
@@ -25,19 +27,24 @@ class Packer:
         self.doc_ids += [self.next_doc] * (len(tokens) + 1)
         self.next_doc += 1
 
-    def ready(self, seq_len: int) -> bool: return len(self.tokens) >= seq_len + 1
+    def ready(self, seq_len: int) -> bool:
+        return len(self.tokens) >= seq_len + 1
 
     def pop(self, seq_len: int) -> dict[str, torch.Tensor]:
         "One window: input_ids, labels, doc_ids, each (seq_len,)."
-        toks, docs = torch.tensor(self.tokens[:seq_len + 1]), torch.tensor(self.doc_ids[:seq_len + 1])
-        self.tokens, self.doc_ids = self.tokens[seq_len:], self.doc_ids[seq_len:]       # keep one token of overlap
+        toks, docs = torch.tensor(self.tokens[: seq_len + 1]), torch.tensor(self.doc_ids[: seq_len + 1])
+        self.tokens, self.doc_ids = self.tokens[seq_len:], self.doc_ids[seq_len:]  # keep one token of overlap
         labels = toks[1:].clone()
-        labels[docs[1:] != docs[:-1]] = IGNORE                                          # target in another document
-        doc_ids = torch.unique_consecutive(docs[:-1], return_inverse=True)[1]           # renumber 0, 1, 2, ...
+        labels[docs[1:] != docs[:-1]] = IGNORE  # target in another document
+        doc_ids = torch.unique_consecutive(docs[:-1], return_inverse=True)[1]  # renumber 0, 1, 2, ...
         return {"input_ids": toks[:-1], "labels": labels, "doc_ids": doc_ids}
 
-    def state_dict(self) -> dict: return {"tokens": list(self.tokens), "doc_ids": list(self.doc_ids), "next_doc": self.next_doc}
-    def load_state_dict(self, d: dict): self.tokens, self.doc_ids, self.next_doc = list(d["tokens"]), list(d["doc_ids"]), d["next_doc"]
+    def state_dict(self) -> dict:
+        return {"tokens": list(self.tokens), "doc_ids": list(self.doc_ids), "next_doc": self.next_doc}
+
+    def load_state_dict(self, d: dict):
+        self.tokens, self.doc_ids, self.next_doc = list(d["tokens"]), list(d["doc_ids"]), d["next_doc"]
+
 
 def pack(docs: Iterable[list[int]], seq_len: int, batch_size: int, eot_id: int) -> Iterator[dict[str, torch.Tensor]]:
     "Batches {input_ids, labels, doc_ids}, each (batch_size, seq_len), from an iterable of tokenized documents."
@@ -47,13 +54,21 @@ def pack(docs: Iterable[list[int]], seq_len: int, batch_size: int, eot_id: int) 
         while packer.ready(seq_len):
             rows.append(packer.pop(seq_len))
             if len(rows) == batch_size:
-                yield {k: torch.stack([r[k] for r in rows]) for k in rows[0]}; rows = []
+                yield {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
+                rows = []
+
 
 def pad_each(docs: Iterable[list[int]], seq_len: int, eot_id: int, pad_id: int) -> Iterator[dict[str, torch.Tensor]]:
     "The naive baseline: one document (+ EOT) per row, truncated to seq_len + 1, padded with `pad_id`."
     for doc in docs:
-        toks = (list(doc) + [eot_id])[:seq_len + 1]
+        toks = (list(doc) + [eot_id])[: seq_len + 1]
         n = len(toks)
         toks = torch.tensor(toks + [pad_id] * (seq_len + 1 - n))
-        labels = toks[1:].clone(); labels[n - 1:] = IGNORE
-        yield {"input_ids": toks[:-1], "labels": labels, "doc_ids": torch.zeros(seq_len, dtype=torch.long), "n_real": n - 1}
+        labels = toks[1:].clone()
+        labels[n - 1 :] = IGNORE
+        yield {
+            "input_ids": toks[:-1],
+            "labels": labels,
+            "doc_ids": torch.zeros(seq_len, dtype=torch.long),
+            "n_real": n - 1,
+        }

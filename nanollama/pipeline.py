@@ -20,95 +20,168 @@ __all__ = ['SMOKE', 'GPU_1B', 'STAGES', 'STAGE_ESTIMATE_S', 'MMLU_SUBSET', 'Spee
 @dataclass(frozen=True)
 class SpeedrunConfig:
     "Scale of every stage of a speedrun."
+
     preset: str = "nanollama-tiny"
     pretrain_steps: int = 240
-    tokens_per_step: int = 4096     # small steps: more updates per token, what copying needs at this scale
+    tokens_per_step: int = 4096  # small steps: more updates per token, what copying needs at this scale
     sft_steps: int = 500
-    sft_batch: int = 8              # conversations are packed: 8 rows of sft_seq_len tokens per step
+    sft_batch: int = 8  # conversations are packed: 8 rows of sft_seq_len tokens per step
     sft_examples: int = 16000
     sft_seq_len: int = 256
     dpo_steps: int = 30
     dpo_pairs: int = 128
-    eval_limit: int = 20            # lm-eval MMLU questions per subject (4 subjects)
-    gsm8k_limit: int = 4            # lm-eval GSM8K problems (~3 s each: 256 generated tokens after a 5-shot prompt)
-    agent_problems: int = 100       # held-out arithmetic problems per split (chapter 04b)
-    compile: bool = True            # torch.compile the blocks (BF16 autocast is on either way); False: eager
-    eval_dtype: str = "bf16"        # weights while evaluating: batched scoring/decoding is 1.5-3x faster in BF16 (chapter 10b)
-    data_source: str = "offline"    # "hub": pre-train on the cleaned hub streams (chapter 13), chat and pairs from the hub
-    grad_accum: int = 1             # SFT and DPO micro-batches per step (pre-training: the preset's)
+    eval_limit: int = 20  # lm-eval MMLU questions per subject (4 subjects)
+    gsm8k_limit: int = 4  # lm-eval GSM8K problems (~3 s each: 256 generated tokens after a 5-shot prompt)
+    agent_problems: int = 100  # held-out arithmetic problems per split (chapter 04b)
+    compile: bool = True  # torch.compile the blocks (BF16 autocast is on either way); False: eager
+    eval_dtype: str = (
+        "bf16"  # weights while evaluating: batched scoring/decoding is 1.5-3x faster in BF16 (chapter 10b)
+    )
+    data_source: str = (
+        "offline"  # "hub": pre-train on the cleaned hub streams (chapter 13), chat and pairs from the hub
+    )
+    grad_accum: int = 1  # SFT and DPO micro-batches per step (pre-training: the preset's)
     activation_checkpointing: bool = False
     seed: int = 1337
 
-SMOKE = SpeedrunConfig(pretrain_steps=4, tokens_per_step=2048, sft_steps=4, sft_batch=4, sft_examples=60, dpo_steps=2,
-                       dpo_pairs=8, eval_limit=2, gsm8k_limit=2, agent_problems=3, compile=False)
+
+SMOKE = SpeedrunConfig(
+    pretrain_steps=4,
+    tokens_per_step=2048,
+    sft_steps=4,
+    sft_batch=4,
+    sft_examples=60,
+    dpo_steps=2,
+    dpo_pairs=8,
+    eval_limit=2,
+    gsm8k_limit=2,
+    agent_problems=3,
+    compile=False,
+)
 # NanoLlama-1B on GPUs: the preset's full pre-training (100K steps of 1M tokens, under torchrun when there are
 # several GPUs), then SFT (~400M tokens) and DPO on one GPU with accumulation and checkpointing (they fit in 80 GB)
-GPU_1B = SpeedrunConfig(preset="nanollama-1b", pretrain_steps=100_000, tokens_per_step=1_048_576, sft_steps=3000,
-                        sft_batch=32, sft_examples=100_000, sft_seq_len=4096, dpo_steps=1000, dpo_pairs=20_000,
-                        eval_limit=100, gsm8k_limit=250, agent_problems=500, data_source="hub", grad_accum=8,
-                        activation_checkpointing=True)
+GPU_1B = SpeedrunConfig(
+    preset="nanollama-1b",
+    pretrain_steps=100_000,
+    tokens_per_step=1_048_576,
+    sft_steps=3000,
+    sft_batch=32,
+    sft_examples=100_000,
+    sft_seq_len=4096,
+    dpo_steps=1000,
+    dpo_pairs=20_000,
+    eval_limit=100,
+    gsm8k_limit=250,
+    agent_problems=500,
+    data_source="hub",
+    grad_accum=8,
+    activation_checkpointing=True,
+)
 STAGES = ("data", "pretrain", "sft", "dpo", "eval", "export", "report")
-STAGE_ESTIMATE_S = {"data": 32, "pretrain": 217, "sft": 240, "dpo": 42, "eval": 102, "export": 1, "report": 1}   # measured, idle 2-core CPU
+STAGE_ESTIMATE_S = {
+    "data": 32,
+    "pretrain": 217,
+    "sft": 240,
+    "dpo": 42,
+    "eval": 102,
+    "export": 1,
+    "report": 1,
+}  # measured, idle 2-core CPU
+
 
 def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
     "What `nanollama speedrun --preset nanollama-1b` does on `n_gpus` H100s (markdown); printed where there is no GPU."
     from nanollama.distributed import pretrain_plan, H100_BF16_FLOPS
     from nanollama.config import get_preset, flops_per_token, training_memory
+
     p = pretrain_plan("nanollama-1b", n_gpus, mfu)
     cfg, g = get_preset("nanollama-1b"), GPU_1B
     sft_tokens = g.sft_steps * g.sft_batch * g.sft_seq_len
     sft_h = flops_per_token(cfg, g.sft_seq_len) * sft_tokens / (H100_BF16_FLOPS * mfu) / 3600
-    micro = g.sft_batch // g.grad_accum * g.sft_seq_len                   # SFT/DPO micro-batch tokens on one GPU
+    micro = g.sft_batch // g.grad_accum * g.sft_seq_len  # SFT/DPO micro-batch tokens on one GPU
     one_gpu = training_memory(cfg, 1, micro, g.activation_checkpointing)["total"]
-    lines = ["# NanoLlama-1B speedrun plan (no GPU here: nothing was started)", "",
-             "On a machine with CUDA, `nanollama speedrun --preset nanollama-1b` runs every stage below (pre-training under "
-             "torchrun on all visible GPUs; the other stages on one).", "",
-             f"Pre-training: {p['total tokens']/1e9:.0f}B tokens in {p['steps']:,} steps of {p['tokens per step']:,} tokens, "
-             f"curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% textbooks/papers; "
-             "hub streams MinHash-deduplicated and 13-gram-decontaminated as they pass.", "",
-             "| stage | command | tokens | memory per GPU | time @ MFU %d%% |" % int(mfu * 100), "|---|---|---|---|---|",
-             f"| pretrain | `{p['command']}` | {p['total tokens']/1e9:.0f}B | ≤ {p['memory per GPU (GiB)']} GiB | {p['wall-clock hours']} h |",
-             f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub --seq-len {g.sft_seq_len} "
-             f"--batch-size {g.sft_batch} --grad-accum {g.grad_accum} --activation-checkpointing` | {sft_tokens/1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
-             f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub --grad-accum {g.grad_accum} "
-             f"--activation-checkpointing` | {g.dpo_pairs:,} pairs | < {one_gpu:.1f} GiB, reference on the CPU | {sft_h / 2:.1f} h |",
-             "| eval | `nanollama eval --model runs/1b-dpo --tasks mmlu,gsm8k --dtype bf16` | – | 1 GPU | < 1 h |",
-             "| export | `nanollama export --model runs/1b-dpo --out 1b.q4_k_m.gguf --type q4_k_m` | – | CPU | minutes |", "",
-             "SFT and DPO also run sharded: prefix the command with `torchrun --nproc_per_node=N -m nanollama.cli`.", "",
-             "Pre-training memory per GPU, phase by phase (chapter 08):", "",
-             "| context | micro-batch per GPU | micro-batches | activation checkpointing | GiB per GPU |", "|---|---|---|---|---|"]
-    lines += [f"| {ph['context']:,} | {ph['micro-batch per GPU']} | {ph['micro-batches']} | {ph['activation checkpointing']} | "
-              f"{ph['GiB per GPU']} |" for ph in p["phases"]]
-    lines += ["", f"{n_gpus}×H100 at {int(mfu*100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for pre-training."]
+    lines = [
+        "# NanoLlama-1B speedrun plan (no GPU here: nothing was started)",
+        "",
+        "On a machine with CUDA, `nanollama speedrun --preset nanollama-1b` runs every stage below (pre-training under "
+        "torchrun on all visible GPUs; the other stages on one).",
+        "",
+        f"Pre-training: {p['total tokens'] / 1e9:.0f}B tokens in {p['steps']:,} steps of {p['tokens per step']:,} tokens, "
+        f"curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% textbooks/papers; "
+        "hub streams MinHash-deduplicated and 13-gram-decontaminated as they pass.",
+        "",
+        "| stage | command | tokens | memory per GPU | time @ MFU %d%% |" % int(mfu * 100),
+        "|---|---|---|---|---|",
+        f"| pretrain | `{p['command']}` | {p['total tokens'] / 1e9:.0f}B | ≤ {p['memory per GPU (GiB)']} GiB | {p['wall-clock hours']} h |",
+        f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub --seq-len {g.sft_seq_len} "
+        f"--batch-size {g.sft_batch} --grad-accum {g.grad_accum} --activation-checkpointing` | {sft_tokens / 1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
+        f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub --grad-accum {g.grad_accum} "
+        f"--activation-checkpointing` | {g.dpo_pairs:,} pairs | < {one_gpu:.1f} GiB, reference on the CPU | {sft_h / 2:.1f} h |",
+        "| eval | `nanollama eval --model runs/1b-dpo --tasks mmlu,gsm8k --dtype bf16` | – | 1 GPU | < 1 h |",
+        "| export | `nanollama export --model runs/1b-dpo --out 1b.q4_k_m.gguf --type q4_k_m` | – | CPU | minutes |",
+        "",
+        "SFT and DPO also run sharded: prefix the command with `torchrun --nproc_per_node=N -m nanollama.cli`.",
+        "",
+        "Pre-training memory per GPU, phase by phase (chapter 08):",
+        "",
+        "| context | micro-batch per GPU | micro-batches | activation checkpointing | GiB per GPU |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {ph['context']:,} | {ph['micro-batch per GPU']} | {ph['micro-batches']} | {ph['activation checkpointing']} | "
+        f"{ph['GiB per GPU']} |"
+        for ph in p["phases"]
+    ]
+    lines += [
+        "",
+        f"{n_gpus}×H100 at {int(mfu * 100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for pre-training.",
+    ]
     return "\n".join(lines)
-
 
 # %% ../nbs/17_speedrun.ipynb #cda16c13
 def _code_shape(code: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     "The numbers and operators of a tool call's code: print(7 * 24 - 15) -> ((7, 24, 15), ('*', '-'))."
     body = re.sub(r"(?<=\d),(?=\d{3})", "", code)
-    return tuple(int(x) for x in re.findall(r"\d+", body)), tuple("/" if o == "//" else o for o in re.findall(r"//|[-+*/]", body))
+    return tuple(int(x) for x in re.findall(r"\d+", body)), tuple(
+        "/" if o == "//" else o for o in re.findall(r"//|[-+*/]", body)
+    )
+
 
 def agent_eval(model, tok, problems: list, use_tools: bool = True, constrained: bool = True) -> dict:
     """The agent on `problems` (chapter 04b `Problem`s), all decoded as one batch: final-answer accuracy, tool calls that
     parse, how often the first call picks the right operation(s) and copies the operands exactly, and the process score."""
     from nanollama.agent import Agent
     from nanollama.evaluate import check_transcript, process_report
+
     agent = Agent(model, tok, max_steps=3, max_new_tokens=96, use_tools=use_tools, constrained=constrained)
     trs = agent.run_batch([p.question for p in problems])
     calls = sum(s.raw_tool_call is not None for tr in trs for s in tr.steps)
     parsed = sum(s.tool_call is not None for tr in trs for s in tr.steps)
-    first = [(p, next((s.tool_call["arguments"]["code"] for s in tr.steps if s.tool_call), None)) for p, tr in zip(problems, trs)]
+    first = [
+        (p, next((s.tool_call["arguments"]["code"] for s in tr.steps if s.tool_call), None))
+        for p, tr in zip(problems, trs)
+    ]
     shapes = [(p, _code_shape(code)) for p, code in first if code is not None]
     checked = [check_transcript(tr.messages, reference=str(p.answer)) for p, tr in zip(problems, trs)]
     rep = process_report(checked)
-    wrong = [{"question": p.question, "final": tr.final_answer, "error": tr.error, "steps": [s.to_dict() for s in tr.steps]}
-             for p, tr, c in zip(problems, trs, checked) if not c["final_correct"]]
-    return {"n": len(problems), "accuracy": rep["answer_accuracy"], "process_accuracy": rep["process_accuracy"],
-            "step_accuracy": rep["step_accuracy"], "tool_calls": calls, "parse_rate": parsed / calls if calls else None,
-            "right_operation": sum(ops == p.ops for p, (_, ops) in shapes) / len(shapes) if shapes else None,
-            "operands_copied": sum(nums == p.numbers for p, (nums, _) in shapes) / len(shapes) if shapes else None,
-            "samples": [tr.to_dict() for tr in trs[:2]], "wrong_samples": wrong[:3]}
+    wrong = [
+        {"question": p.question, "final": tr.final_answer, "error": tr.error, "steps": [s.to_dict() for s in tr.steps]}
+        for p, tr, c in zip(problems, trs, checked)
+        if not c["final_correct"]
+    ]
+    return {
+        "n": len(problems),
+        "accuracy": rep["answer_accuracy"],
+        "process_accuracy": rep["process_accuracy"],
+        "step_accuracy": rep["step_accuracy"],
+        "tool_calls": calls,
+        "parse_rate": parsed / calls if calls else None,
+        "right_operation": sum(ops == p.ops for p, (_, ops) in shapes) / len(shapes) if shapes else None,
+        "operands_copied": sum(nums == p.numbers for p, (nums, _) in shapes) / len(shapes) if shapes else None,
+        "samples": [tr.to_dict() for tr in trs[:2]],
+        "wrong_samples": wrong[:3],
+    }
+
 
 def reference_eval(problems: dict, settings=None, dtype: str = "bf16") -> dict:
     """SmolLM2-135M-Instruct, a real pretrained model 13x larger, answering the same problems without a tool (greedy,
@@ -118,50 +191,87 @@ def reference_eval(problems: dict, settings=None, dtype: str = "bf16") -> dict:
     from nanollama.evaluate import extract_answer
     from nanollama.generate import generate_batch
     from nanollama.pretrained import load_model_and_tokenizer
+
     s = settings or load_settings()
-    key = hashlib.sha256(json.dumps({k: [p.question for p in v] for k, v in problems.items()}).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps({k: [p.question for p in v] for k, v in problems.items()}).encode()).hexdigest()[
+        :16
+    ]
     path = Path(s.cache_dir) / "reference" / f"smollm2-135m-instruct-{dtype}-{key}.json"
-    if path.is_file(): return json.loads(path.read_text())
+    if path.is_file():
+        return json.loads(path.read_text())
     model, tok = load_model_and_tokenizer("smollm2", dtype)
     end = [tok.convert_tokens_to_ids("<|im_end|>"), tok.eos_token_id]
     out = {}
     for split, ps in problems.items():
-        prompts = [tok.apply_chat_template([{"role": "user", "content": p.question + " Answer with the number only."}],
-                                           add_generation_prompt=True, return_dict=False) for p in ps]
+        prompts = [
+            tok.apply_chat_template(
+                [{"role": "user", "content": p.question + " Answer with the number only."}],
+                add_generation_prompt=True,
+                return_dict=False,
+            )
+            for p in ps
+        ]
         replies = [tok.decode(o, skip_special_tokens=True) for o in generate_batch(model, prompts, 24, stop_ids=end)]
         right = [extract_answer(r.replace(",", "")) == p.answer for r, p in zip(replies, ps)]
-        out[split] = {"n": len(ps), "accuracy": sum(right) / len(ps), "samples": [[p.question, r] for p, r in zip(ps[:2], replies)]}
+        out[split] = {
+            "n": len(ps),
+            "accuracy": sum(right) / len(ps),
+            "samples": [[p.question, r] for p, r in zip(ps[:2], replies)],
+        }
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda f: f.write_text(json.dumps(out, indent=1)))
     return out
 
-MMLU_SUBSET = ("mmlu_elementary_mathematics", "mmlu_high_school_mathematics", "mmlu_high_school_computer_science",
-               "mmlu_college_computer_science")
+
+MMLU_SUBSET = (
+    "mmlu_elementary_mathematics",
+    "mmlu_high_school_mathematics",
+    "mmlu_high_school_computer_science",
+    "mmlu_college_computer_science",
+)
+
 
 def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path, model=None, tok=None) -> dict:
     "MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through lm-eval."
     from nanollama.evaluate import NanoLlamaLM, run_eval
-    name, lm = Path(model_dir).name, NanoLlamaLM(pretrained=str(model_dir), model=model, tokenizer=tok)   # one load, both runs
-    res = {**run_eval(model_dir, MMLU_SUBSET, limit=mmlu_limit, lm=lm, out_json=out_dir / f"{name}_mmlu.json", verbose=False)["results"],
-           **run_eval(model_dir, ("gsm8k",), limit=gsm8k_limit, lm=lm, out_json=out_dir / f"{name}_gsm8k.json", verbose=False)["results"]}
-    pick = lambda r: next((v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None)
+
+    name, lm = (
+        Path(model_dir).name,
+        NanoLlamaLM(pretrained=str(model_dir), model=model, tokenizer=tok),
+    )  # one load, both runs
+    res = {
+        **run_eval(
+            model_dir, MMLU_SUBSET, limit=mmlu_limit, lm=lm, out_json=out_dir / f"{name}_mmlu.json", verbose=False
+        )["results"],
+        **run_eval(
+            model_dir, ("gsm8k",), limit=gsm8k_limit, lm=lm, out_json=out_dir / f"{name}_gsm8k.json", verbose=False
+        )["results"],
+    }
+    pick = lambda r: next(
+        (v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None
+    )
     mmlu = [pick(res[t]) for t in MMLU_SUBSET if t in res]
     return {"mmlu": sum(mmlu) / len(mmlu) if mmlu else None, "gsm8k": pick(res.get("gsm8k", {}))}
 
 # %% ../nbs/17_speedrun.ipynb #2358cdff
 class Speedrun:
     "Runs (or resumes) every stage into `out`; `run()` returns the results of all stages."
+
     def __init__(self, out, config: SpeedrunConfig = SpeedrunConfig(), resume: bool = False, progress: bool = True):
         self.out, self.cfg, self.progress = Path(out), config, progress
         meta = self.out / "speedrun.json"
         if meta.is_file():
             old = SpeedrunConfig(**json.loads(meta.read_text()))
             if old != config and not resume:
-                raise ValueError(f"{self.out} holds a speedrun with another configuration ({_diff(old, config)}); "
-                                 "pass --resume to continue it as it was, or choose another --out")
+                raise ValueError(
+                    f"{self.out} holds a speedrun with another configuration ({_diff(old, config)}); "
+                    "pass --resume to continue it as it was, or choose another --out"
+                )
             self.cfg = old
         elif self.out.exists() and any(self.out.iterdir()) and not resume:
-            raise ValueError(f"{self.out} is not empty and holds no speedrun; choose another --out (or --resume to use it anyway)")
+            raise ValueError(
+                f"{self.out} is not empty and holds no speedrun; choose another --out (or --resume to use it anyway)"
+            )
         (self.out / "stages").mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps(asdict(self.cfg), indent=1))
         self.results = {}
@@ -172,24 +282,53 @@ class Speedrun:
     def pretrain_command(self, resume: bool = False) -> list[str]:
         "The torchrun command line that pre-trains on all `self.world` GPUs (FSDP; hub data, cleaned in the stream)."
         import sys
-        if self.cfg.data_source != "hub": raise ValueError("pre-training on several GPUs streams hub data: use data_source='hub'")
-        return [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={self.world}", "-m", "nanollama.cli",
-                "pretrain", "--preset", self.cfg.preset, "--out", str(self.out / "base"), "--steps", str(self.cfg.pretrain_steps),
-                "--tokens-per-step", str(self.cfg.tokens_per_step), "--seed", str(self.cfg.seed), "--data-source", "hub",
-                *(["--no-compile"] if not self.cfg.compile else []), *(["--resume"] if resume else [])]
 
-    def _stage_file(self, name): return self.out / "stages" / f"{name}.json"
+        if self.cfg.data_source != "hub":
+            raise ValueError("pre-training on several GPUs streams hub data: use data_source='hub'")
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            f"--nproc_per_node={self.world}",
+            "-m",
+            "nanollama.cli",
+            "pretrain",
+            "--preset",
+            self.cfg.preset,
+            "--out",
+            str(self.out / "base"),
+            "--steps",
+            str(self.cfg.pretrain_steps),
+            "--tokens-per-step",
+            str(self.cfg.tokens_per_step),
+            "--seed",
+            str(self.cfg.seed),
+            "--data-source",
+            "hub",
+            *(["--no-compile"] if not self.cfg.compile else []),
+            *(["--resume"] if resume else []),
+        ]
+
+    def _stage_file(self, name):
+        return self.out / "stages" / f"{name}.json"
 
     def run(self, stages=STAGES) -> dict:
         import os
         from tqdm.auto import tqdm
-        os.environ["NANOLLAMA_DATA_SOURCE"] = self.cfg.data_source      # every stage (and torchrun's processes) reads it
-        bar = tqdm(total=sum(STAGE_ESTIMATE_S[s] for s in stages), desc="speedrun", unit="s", disable=not self.progress,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| stage {postfix} [elapsed {elapsed}, ETA {remaining}]")
+
+        os.environ["NANOLLAMA_DATA_SOURCE"] = self.cfg.data_source  # every stage (and torchrun's processes) reads it
+        bar = tqdm(
+            total=sum(STAGE_ESTIMATE_S[s] for s in stages),
+            desc="speedrun",
+            unit="s",
+            disable=not self.progress,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| stage {postfix} [elapsed {elapsed}, ETA {remaining}]",
+        )
         for name in stages:
             bar.set_postfix_str(name)
             f = self._stage_file(name)
-            if f.is_file(): self.results[name] = json.loads(f.read_text())
+            if f.is_file():
+                self.results[name] = json.loads(f.read_text())
             else:
                 t0 = time.time()
                 res = getattr(self, f"stage_{name}")()
@@ -209,94 +348,183 @@ class Speedrun:
         from nanollama.distributed import build_tokenizer
         from nanollama.sft import build_sft_mixture
         from nanollama.arithmetic import check_disjoint
-        check_disjoint()                                    # held-out wordings share nothing with training wordings
-        d = self.out / "data"; d.mkdir(exist_ok=True)
+
+        check_disjoint()  # held-out wordings share nothing with training wordings
+        d = self.out / "data"
+        d.mkdir(exist_ok=True)
         docs, kept, clean = [], [], None
-        if self.cfg.data_source == "offline":               # hub: pre-training cleans its streams as they pass (chapter 13)
+        if self.cfg.data_source == "offline":  # hub: pre-training cleans its streams as they pass (chapter 13)
             corpus = training_corpus(progress=self.progress)
-            docs = [(f"phase{p}/{src}/{i}", t) for p, srcs in corpus.items() for src, v in srcs.items() for i, t in enumerate(v)]
+            docs = [
+                (f"phase{p}/{src}/{i}", t)
+                for p, srcs in corpus.items()
+                for src, v in srcs.items()
+                for i, t in enumerate(v)
+            ]
             kept, report = filter_docs(docs, build_index(("gsm8k", "mmlu")))
             keep = {k for k, _ in kept}
-            clean = {p: {src: [t for i, t in enumerate(v) if f"phase{p}/{src}/{i}" in keep] for src, v in srcs.items()}
-                     for p, srcs in corpus.items()}
-            (d / "corpus.json").write_text(json.dumps(clean)); (d / "decontam_corpus.json").write_text(json.dumps(report))
+            clean = {
+                p: {src: [t for i, t in enumerate(v) if f"phase{p}/{src}/{i}" in keep] for src, v in srcs.items()}
+                for p, srcs in corpus.items()
+            }
+            (d / "corpus.json").write_text(json.dumps(clean))
+            (d / "decontam_corpus.json").write_text(json.dumps(report))
         tok = build_tokenizer(self.cfg.preset, get_preset(self.cfg.preset).vocab_size, clean)
         tok.save_pretrained(str(self.out / "base" / "tokenizer"))
         examples, stats = build_sft_mixture(self.cfg.sft_examples, seed=self.cfg.seed, tokenizer=tok)
         (d / "sft.json").write_text(json.dumps(examples))  # decontaminated by build_sft_mixture (chapter 09)
-        return {"corpus_docs": len(docs), "corpus_contaminated": len(docs) - len(kept), "corpus_mb": sum(len(t) for _, t in kept) / 1e6,
-                "contaminated_items": report["summary"].get("by_benchmark", report["summary"]) if docs else "hub: counted per phase in base/metrics.jsonl",
-                "sft_examples": len(examples), "sft_contaminated": stats["contaminated"], "sft_mixture": stats,
-                "vocab": len(tok)}
+        return {
+            "corpus_docs": len(docs),
+            "corpus_contaminated": len(docs) - len(kept),
+            "corpus_mb": sum(len(t) for _, t in kept) / 1e6,
+            "contaminated_items": report["summary"].get("by_benchmark", report["summary"])
+            if docs
+            else "hub: counted per phase in base/metrics.jsonl",
+            "sft_examples": len(examples),
+            "sft_contaminated": stats["contaminated"],
+            "sft_mixture": stats,
+            "vocab": len(tok),
+        }
 
     def stage_pretrain(self) -> dict:
         from nanollama.distributed import run_pretrain
         from nanollama.train import find_checkpoint
+
         resume = find_checkpoint(self.out / "base") is not None
-        if self.world > 1:                                   # several GPUs: the same command under torchrun (FSDP)
+        if self.world > 1:  # several GPUs: the same command under torchrun (FSDP)
             import subprocess, sys
+
             r = subprocess.run(self.pretrain_command(resume))
-            if r.returncode: raise RuntimeError(f"pre-training under torchrun failed (exit {r.returncode}); rerun with --resume")
+            if r.returncode:
+                raise RuntimeError(f"pre-training under torchrun failed (exit {r.returncode}); rerun with --resume")
         else:
-            corpus = ({int(k): v for k, v in json.loads((self.out / "data" / "corpus.json").read_text()).items()}
-                      if self.cfg.data_source == "offline" else None)
-            run_pretrain(self.cfg.preset, self.out / "base", steps=self.cfg.pretrain_steps, seed=self.cfg.seed, resume=resume,
-                         tokens_per_step=self.cfg.tokens_per_step, corpus=corpus, progress=self.progress, compile=self.cfg.compile)
+            corpus = (
+                {int(k): v for k, v in json.loads((self.out / "data" / "corpus.json").read_text()).items()}
+                if self.cfg.data_source == "offline"
+                else None
+            )
+            run_pretrain(
+                self.cfg.preset,
+                self.out / "base",
+                steps=self.cfg.pretrain_steps,
+                seed=self.cfg.seed,
+                resume=resume,
+                tokens_per_step=self.cfg.tokens_per_step,
+                corpus=corpus,
+                progress=self.progress,
+                compile=self.cfg.compile,
+            )
         ms = [json.loads(l) for l in (self.out / "base" / "metrics.jsonl").read_text().splitlines()]
-        return {"steps": ms[-1]["step"], "tokens": ms[-1]["tokens"], "first_loss": ms[0]["loss"], "final_loss": ms[-1]["loss"],
-                "mean_tokens_per_s": sum(m["tokens_per_s"] for m in ms) / len(ms)}
+        return {
+            "steps": ms[-1]["step"],
+            "tokens": ms[-1]["tokens"],
+            "first_loss": ms[0]["loss"],
+            "final_loss": ms[-1]["loss"],
+            "mean_tokens_per_s": sum(m["tokens_per_s"] for m in ms) / len(ms),
+        }
 
     def stage_sft(self) -> dict:
         from transformers import AutoTokenizer
         from nanollama.model import NanoLlama
         from nanollama.sft import finetune, tool_conversation
         from nanollama.arithmetic import heldout_problems
+
         shutil.rmtree(self.out / "sft", ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "base"))
         model = NanoLlama.from_pretrained(self.out / "base", device=self.device)
         examples = json.loads((self.out / "data" / "sft.json").read_text())
-        held = heldout_problems(32)                          # teacher-forced copy accuracy on evaluation problems
-        watch = [tool_conversation(p.question, p.thought, p.code, str(p.answer)) for s in ("seen wordings", "unseen wordings") for p in held[s]]
-        hist = finetune(model, tok, examples, self.out / "sft", steps=self.cfg.sft_steps, batch_size=self.cfg.sft_batch,
-                        seq_len=self.cfg.sft_seq_len, seed=self.cfg.seed, progress=self.progress, compile=self.cfg.compile,
-                        eval_examples=watch, eval_every=max(1, self.cfg.sft_steps // 10), grad_accum=self.cfg.grad_accum,
-                        activation_checkpointing=self.cfg.activation_checkpointing)
+        held = heldout_problems(32)  # teacher-forced copy accuracy on evaluation problems
+        watch = [
+            tool_conversation(p.question, p.thought, p.code, str(p.answer))
+            for s in ("seen wordings", "unseen wordings")
+            for p in held[s]
+        ]
+        hist = finetune(
+            model,
+            tok,
+            examples,
+            self.out / "sft",
+            steps=self.cfg.sft_steps,
+            batch_size=self.cfg.sft_batch,
+            seq_len=self.cfg.sft_seq_len,
+            seed=self.cfg.seed,
+            progress=self.progress,
+            compile=self.cfg.compile,
+            eval_examples=watch,
+            eval_every=max(1, self.cfg.sft_steps // 10),
+            grad_accum=self.cfg.grad_accum,
+            activation_checkpointing=self.cfg.activation_checkpointing,
+        )
         acc = [h["digit_acc"] for h in hist if "digit_acc" in h]
-        return {"steps": len(hist), "first_loss": hist[0]["loss"], "final_loss": hist[-1]["loss"],
-                "tokens": self.cfg.sft_steps * self.cfg.sft_batch * self.cfg.sft_seq_len,
-                "digit_acc_start": hist[0].get("digit_acc_start"), "digit_acc_end": acc[-1] if acc else None}
+        return {
+            "steps": len(hist),
+            "first_loss": hist[0]["loss"],
+            "final_loss": hist[-1]["loss"],
+            "tokens": self.cfg.sft_steps * self.cfg.sft_batch * self.cfg.sft_seq_len,
+            "digit_acc_start": hist[0].get("digit_acc_start"),
+            "digit_acc_end": acc[-1] if acc else None,
+        }
 
     def stage_dpo(self) -> dict:
         from transformers import AutoTokenizer
         from nanollama.model import NanoLlama
         from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
-        for d in ("dpo", "final"): shutil.rmtree(self.out / d, ignore_errors=True)
+
+        for d in ("dpo", "final"):
+            shutil.rmtree(self.out / d, ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "sft"))
         model = NanoLlama.from_pretrained(self.out / "sft", device=self.device)
-        pairs = hub_preference_pairs(self.cfg.dpo_pairs) if self.cfg.data_source == "hub" else preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed)
-        hist, _ = dpo_train(model, tok, pairs, self.out / "dpo", steps=self.cfg.dpo_steps, lr=1e-4, seed=self.cfg.seed,
-                            progress=self.progress, grad_accum=self.cfg.grad_accum,
-                            activation_checkpointing=self.cfg.activation_checkpointing)
+        pairs = (
+            hub_preference_pairs(self.cfg.dpo_pairs)
+            if self.cfg.data_source == "hub"
+            else preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed)
+        )
+        hist, _ = dpo_train(
+            model,
+            tok,
+            pairs,
+            self.out / "dpo",
+            steps=self.cfg.dpo_steps,
+            lr=1e-4,
+            seed=self.cfg.seed,
+            progress=self.progress,
+            grad_accum=self.cfg.grad_accum,
+            activation_checkpointing=self.cfg.activation_checkpointing,
+        )
         shutil.copytree(self.out / "dpo", self.out / "final", ignore=shutil.ignore_patterns("train_state*"))
         k = max(1, len(hist) // 5)
         mean = lambda h, key: sum(x[key] for x in h) / len(h)
-        return {"steps": len(hist), "margin_start": mean(hist[:k], "margin"), "margin_end": mean(hist[-k:], "margin"),
-                "accuracy_start": mean(hist[:k], "accuracy"), "accuracy_end": mean(hist[-k:], "accuracy")}
+        return {
+            "steps": len(hist),
+            "margin_start": mean(hist[:k], "margin"),
+            "margin_end": mean(hist[-k:], "margin"),
+            "accuracy_start": mean(hist[:k], "accuracy"),
+            "accuracy_end": mean(hist[-k:], "accuracy"),
+        }
 
     def stage_eval(self) -> dict:
         "lm-eval for base/SFT/DPO; the agent on every split with and without its tool; SmolLM2 as a reference."
         from nanollama.arithmetic import heldout_problems
         from nanollama.pretrained import load_model_and_tokenizer
+
         problems = heldout_problems(self.cfg.agent_problems)
         out = {}
         for stage in ("base", "sft", "dpo"):
-            model, tok = load_model_and_tokenizer(self.out / stage, self.cfg.eval_dtype, self.device)   # one load: lm-eval and the agent
-            r = {"lm_eval": _lm_eval_scores(self.out / stage, self.cfg.eval_limit, self.cfg.gsm8k_limit, self.out / "eval", model, tok)}
+            model, tok = load_model_and_tokenizer(
+                self.out / stage, self.cfg.eval_dtype, self.device
+            )  # one load: lm-eval and the agent
+            r = {
+                "lm_eval": _lm_eval_scores(
+                    self.out / stage, self.cfg.eval_limit, self.cfg.gsm8k_limit, self.out / "eval", model, tok
+                )
+            }
             if stage != "base":
                 for split, probs in problems.items():
                     r[f"agent ({split})"] = agent_eval(model, tok, probs)
                     r[f"no tool ({split})"] = agent_eval(model, tok, probs, use_tools=False)
-                r["agent unconstrained (seen wordings)"] = agent_eval(model, tok, problems["seen wordings"], constrained=False)
+                r["agent unconstrained (seen wordings)"] = agent_eval(
+                    model, tok, problems["seen wordings"], constrained=False
+                )
             out[stage] = r
         out["reference"] = reference_eval(problems, dtype=self.cfg.eval_dtype)
         return out
@@ -304,17 +532,24 @@ class Speedrun:
     def stage_export(self) -> dict:
         from nanollama.gguf import export_gguf, llama_cpp_model, llama_cpp_logits
         from nanollama.pretrained import load_model_and_tokenizer
+
         model, tok = load_model_and_tokenizer(self.out / "final")
-        text = "Question: Ava has 12 apples and buys 30 more. How many apples does Ava have?\nAnswer: Ava has 42 apples."
+        text = (
+            "Question: Ava has 12 apples and buys 30 more. How many apples does Ava have?\nAnswer: Ava has 42 apples."
+        )
         ids = tok(text, add_special_tokens=False).input_ids
-        with torch.no_grad(): ours = model(torch.tensor([ids]))[0]
+        with torch.no_grad():
+            ours = model(torch.tensor([ids]))[0]
         res = {}
         for qtype in ("q8_0", "q4_k_m"):
             path = export_gguf(self.out / "final", self.out / "gguf" / f"final.{qtype}.gguf", qtype)
             llm = llama_cpp_model(path)
             theirs = torch.tensor(llama_cpp_logits(llm, ids))
-            res[qtype] = {"file_mib": path.stat().st_size / 2**20, "max_abs_logit_diff": (theirs - ours).abs().max().item(),
-                          "top1_agreement": (theirs.argmax(-1) == ours.argmax(-1)).float().mean().item()}
+            res[qtype] = {
+                "file_mib": path.stat().st_size / 2**20,
+                "max_abs_logit_diff": (theirs - ours).abs().max().item(),
+                "top1_agreement": (theirs.argmax(-1) == ours.argmax(-1)).float().mean().item(),
+            }
             del llm
         return res
 
@@ -322,56 +557,108 @@ class Speedrun:
         write_report(self.out, self.results)
         return {"report": str(self.out / "report.md")}
 
+
 def _diff(a: SpeedrunConfig, b: SpeedrunConfig) -> str:
     return ", ".join(f"{k}: {getattr(a, k)} vs {getattr(b, k)}" for k in asdict(a) if getattr(a, k) != getattr(b, k))
 
 # %% ../nbs/17_speedrun.ipynb #e09c1d9a
-def _pct(x): return "–" if x is None else f"{100 * x:.1f}%"
+def _pct(x):
+    return "–" if x is None else f"{100 * x:.1f}%"
+
 
 def write_report(out, results: dict) -> Path:
     "DIR/report.md with the configuration, data, curves, per-stage results, GGUF checks, wall times and transcripts."
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from nanollama.train import plot_metrics
     from nanollama.sft import plot_sft
+
     out = Path(out)
-    fig = plot_metrics(out / "base" / "metrics.jsonl"); fig.savefig(out / "pretrain_curves.png", dpi=90, bbox_inches="tight"); plt.close(fig)
-    fig = plot_sft(out / "sft" / "metrics.jsonl"); fig.savefig(out / "sft_curves.png", dpi=90, bbox_inches="tight"); plt.close(fig)
+    fig = plot_metrics(out / "base" / "metrics.jsonl")
+    fig.savefig(out / "pretrain_curves.png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    fig = plot_sft(out / "sft" / "metrics.jsonl")
+    fig.savefig(out / "sft_curves.png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
     cfg = json.loads((out / "speedrun.json").read_text())
-    d, p, e, x = results.get("data", {}), results.get("pretrain", {}), results.get("eval", {}), results.get("export", {})
+    d, p, e, x = (
+        results.get("data", {}),
+        results.get("pretrain", {}),
+        results.get("eval", {}),
+        results.get("export", {}),
+    )
     L = ["# NanoLlama speedrun report", "", "## Configuration", "", "| setting | value |", "|---|---|"]
     L += [f"| {k} | {v} |" for k, v in cfg.items()]
-    L += ["", "## Data and decontamination", "",
-          f"Offline corpus: {d.get('corpus_docs')} documents; {d.get('corpus_contaminated')} dropped for sharing a 13-gram with "
-          f"GSM8K/MMLU test items; {d.get('corpus_mb', 0):.1f} MB kept. SFT mixture {d.get('sft_mixture')}; "
-          f"{d.get('sft_contaminated')} SFT examples dropped. Tokenizer: {d.get('vocab')} tokens.", "",
-          "## Pre-training", "", f"{p.get('steps')} steps, {p.get('tokens', 0):,} tokens, loss {p.get('first_loss', 0):.2f} → "
-          f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each window "
-          "(documents are concatenated with end-of-text separators; chapter 06).", "", "![loss and LR](pretrain_curves.png)", "",
-          "## Supervised fine-tuning", "", f"{results.get('sft', {}).get('steps')} steps, {results.get('sft', {}).get('tokens', 0):,} tokens "
-          f"(packed conversations, loss on assistant tokens only). Teacher-forced accuracy on the digits the assistant writes "
-          f"(operands copied into thought and code, results read back) on held-out problems: {_pct(results.get('sft', {}).get('digit_acc_start'))} → "
-          f"{_pct(results.get('sft', {}).get('digit_acc_end'))}.", "", "![SFT loss and copy accuracy](sft_curves.png)", "",
-          "## Results", "", "Agent accuracy: greedy, final answer equal to the computed answer, "
-          f"{cfg.get('agent_problems')} problems per split whose numbers never occur in training (chapter 04b). *Seen*: training "
-          "wordings; *unseen*: sentence shapes, verbs and question forms that fine-tuning never shows; *two-step*: two operations. "
-          "Without the tool the `<|tool_call|>` token is banned, so the model must do the arithmetic itself.", "",
-          "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | tool calls parsed (constrained / unconstrained) | right operation | operands copied | MMLU (4 STEM) | GSM8K |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    L += [
+        "",
+        "## Data and decontamination",
+        "",
+        f"Offline corpus: {d.get('corpus_docs')} documents; {d.get('corpus_contaminated')} dropped for sharing a 13-gram with "
+        f"GSM8K/MMLU test items; {d.get('corpus_mb', 0):.1f} MB kept. SFT mixture {d.get('sft_mixture')}; "
+        f"{d.get('sft_contaminated')} SFT examples dropped. Tokenizer: {d.get('vocab')} tokens.",
+        "",
+        "## Pre-training",
+        "",
+        f"{p.get('steps')} steps, {p.get('tokens', 0):,} tokens, loss {p.get('first_loss', 0):.2f} → "
+        f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each window "
+        "(documents are concatenated with end-of-text separators; chapter 06).",
+        "",
+        "![loss and LR](pretrain_curves.png)",
+        "",
+        "## Supervised fine-tuning",
+        "",
+        f"{results.get('sft', {}).get('steps')} steps, {results.get('sft', {}).get('tokens', 0):,} tokens "
+        f"(packed conversations, loss on assistant tokens only). Teacher-forced accuracy on the digits the assistant writes "
+        f"(operands copied into thought and code, results read back) on held-out problems: {_pct(results.get('sft', {}).get('digit_acc_start'))} → "
+        f"{_pct(results.get('sft', {}).get('digit_acc_end'))}.",
+        "",
+        "![SFT loss and copy accuracy](sft_curves.png)",
+        "",
+        "## Results",
+        "",
+        "Agent accuracy: greedy, final answer equal to the computed answer, "
+        f"{cfg.get('agent_problems')} problems per split whose numbers never occur in training (chapter 04b). *Seen*: training "
+        "wordings; *unseen*: sentence shapes, verbs and question forms that fine-tuning never shows; *two-step*: two operations. "
+        "Without the tool the `<|tool_call|>` token is banned, so the model must do the arithmetic itself.",
+        "",
+        "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | tool calls parsed (constrained / unconstrained) | right operation | operands copied | MMLU (4 STEM) | GSM8K |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     splits = ("seen wordings", "unseen wordings", "two-step")
     for stage in ("base", "sft", "dpo"):
         r = e.get(stage, {})
-        lm, a, uc = r.get("lm_eval", {}), r.get("agent (seen wordings)", {}), r.get("agent unconstrained (seen wordings)", {})
+        lm, a, uc = (
+            r.get("lm_eval", {}),
+            r.get("agent (seen wordings)", {}),
+            r.get("agent unconstrained (seen wordings)", {}),
+        )
         tool = " | ".join(_pct(r.get(f"agent ({s})", {}).get("accuracy")) for s in splits)
         bare = " | ".join(_pct(r.get(f"no tool ({s})", {}).get("accuracy")) for s in splits)
-        L.append(f"| {stage} | {tool} | {bare} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | "
-                 f"{_pct(a.get('right_operation'))} | {_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} |")
+        L.append(
+            f"| {stage} | {tool} | {bare} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | "
+            f"{_pct(a.get('right_operation'))} | {_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} |"
+        )
     ref = e.get("reference", {})
     if ref:
-        L.append("| SmolLM2-135M-Instruct (13× larger, pretrained on 2T tokens; no tool) | – | – | – | "
-                 + " | ".join(_pct(ref.get(s, {}).get("accuracy")) for s in splits) + " | – | – | – | – | – |")
-    L += ["", "## GGUF export, checked in llama.cpp", "", "| type | file | max |Δ logit| vs PyTorch | top-1 agreement |", "|---|---|---|---|"]
-    L += [f"| {q} | {v['file_mib']:.1f} MiB | {v['max_abs_logit_diff']:.3g} | {_pct(v['top1_agreement'])} |" for q, v in x.items() if isinstance(v, dict)]
+        L.append(
+            "| SmolLM2-135M-Instruct (13× larger, pretrained on 2T tokens; no tool) | – | – | – | "
+            + " | ".join(_pct(ref.get(s, {}).get("accuracy")) for s in splits)
+            + " | – | – | – | – | – |"
+        )
+    L += [
+        "",
+        "## GGUF export, checked in llama.cpp",
+        "",
+        "| type | file | max |Δ logit| vs PyTorch | top-1 agreement |",
+        "|---|---|---|---|",
+    ]
+    L += [
+        f"| {q} | {v['file_mib']:.1f} MiB | {v['max_abs_logit_diff']:.3g} | {_pct(v['top1_agreement'])} |"
+        for q, v in x.items()
+        if isinstance(v, dict)
+    ]
     L += ["", "## Wall time per stage", "", "| stage | seconds |", "|---|---|"]
     L += [f"| {s} | {results[s].get('wall_s', '–')} |" for s in STAGES if s in results]
     L += ["", "## Sample agent transcripts (DPO model)", ""]
@@ -380,9 +667,12 @@ def write_report(out, results: dict) -> Path:
             L += [f"**{split}** — {t['question']}", "", "```"]
             for s in t["steps"]:
                 L.append(f"thought: {s['thought']}")
-                if s["raw_tool_call"]: L.append(f"tool call: {s['raw_tool_call']}")
-                if s.get("tool_result"): L.append(f"tool output: {(s['tool_result']['stdout'] or s['tool_result']['error'] or '').strip()}")
-                if s["answer"] is not None: L.append(f"answer: {s['answer']}")
+                if s["raw_tool_call"]:
+                    L.append(f"tool call: {s['raw_tool_call']}")
+                if s.get("tool_result"):
+                    L.append(f"tool output: {(s['tool_result']['stdout'] or s['tool_result']['error'] or '').strip()}")
+                if s["answer"] is not None:
+                    L.append(f"answer: {s['answer']}")
             L += [f"final: {t['final_answer']}  (error: {t['error']})", "```", ""]
     (out / "report.md").write_text("\n".join(L) + "\n")
     return out / "report.md"

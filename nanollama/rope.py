@@ -16,20 +16,24 @@ def rope_inv_freq(head_dim: int, theta: float) -> torch.Tensor:
     "Rotation frequency of each channel pair: theta^(-2i/head_dim), shape (head_dim/2,)."
     return 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim).float()
 
+
 def rope_cos_sin(positions: torch.Tensor, head_dim: int, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
     "cos and sin of the rotation angles for integer `positions` (..., T) -> two fp32 tensors (..., T, head_dim)."
     angles = positions[..., None].float() * rope_inv_freq(head_dim, theta).to(positions.device)  # (..., T, hd/2)
-    angles = torch.cat([angles, angles], dim=-1)                                                # (..., T, hd)
+    angles = torch.cat([angles, angles], dim=-1)  # (..., T, hd)
     return angles.cos(), angles.sin()
+
 
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
     "(x1, x2) -> (-x2, x1) on the two halves of the last dimension."
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat([-x2, x1], dim=-1)
 
+
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     "Rotate `x` (B, H, T, hd) by angles whose cos/sin are (B, T, hd) or (T, hd); computed in fp32, returned in x's dtype."
-    if cos.dim() == 3: cos, sin = cos[:, None], sin[:, None]          # (B, 1, T, hd): broadcast over heads
+    if cos.dim() == 3:
+        cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, hd): broadcast over heads
     xf = x.float()
     return (xf * cos + rotate_half(xf) * sin).to(x.dtype)
 
@@ -37,7 +41,7 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 def document_positions(doc_ids: torch.Tensor) -> torch.Tensor:
     "Positions that restart at 0 wherever the document id changes: doc_ids (B, T) -> positions (B, T)."
     T = doc_ids.shape[-1]
-    idx = torch.arange(T, device=doc_ids.device).expand_as(doc_ids)                   # (B, T)
+    idx = torch.arange(T, device=doc_ids.device).expand_as(doc_ids)  # (B, T)
     starts = torch.ones_like(doc_ids, dtype=torch.bool)
     starts[..., 1:] = doc_ids[..., 1:] != doc_ids[..., :-1]
     start_of_doc = torch.where(starts, idx, torch.zeros_like(idx)).cummax(dim=-1).values

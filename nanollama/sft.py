@@ -23,25 +23,40 @@ __all__ = ['TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA', 'GSM_ANNOTATION', 'SMALL
 # %% ../nbs/09_sft.ipynb #b7fc6729
 TOOL_NAME = "python"
 SYSTEM_PROMPT = "You are NanoLlama. Think step by step, use the python tool to compute, then answer."
-TOOL_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["name", "arguments"],
-               "properties": {"name": {"const": TOOL_NAME},
-                              "arguments": {"type": "object", "additionalProperties": False, "required": ["code"],
-                                            "properties": {"code": {"type": "string", "maxLength": 300}}}}}
+TOOL_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "arguments"],
+    "properties": {
+        "name": {"const": TOOL_NAME},
+        "arguments": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code"],
+            "properties": {"code": {"type": "string", "maxLength": 300}},
+        },
+    },
+}
 
-def tool_call_text(code: str) -> str: return json.dumps({"name": TOOL_NAME, "arguments": {"code": code}})
+
+def tool_call_text(code: str) -> str:
+    return json.dumps({"name": TOOL_NAME, "arguments": {"code": code}})
+
 
 def assistant_content(thought: str, answer: str | None = None, code: str | None = None) -> str:
     "An assistant turn: a thought, then a tool call (if `code`) or the final answer."
     head = f"{THOUGHT_START}{thought}{THOUGHT_END}"
     return head + (TOOL_CALL + tool_call_text(code) if code is not None else answer or "")
 
+
 @dataclass
 class AssistantTurn:
     thought: str | None = None
     answer: str | None = None
-    raw_tool_call: str | None = None      # exactly as generated
-    tool_call: dict | None = None         # parsed and validated
-    error: str | None = None              # what is wrong with the turn, if anything
+    raw_tool_call: str | None = None  # exactly as generated
+    tool_call: dict | None = None  # parsed and validated
+    error: str | None = None  # what is wrong with the turn, if anything
+
 
 def parse_assistant(text: str) -> AssistantTurn:
     "Split an assistant turn into thought / tool call / answer; errors are reported, never raised."
@@ -51,126 +66,217 @@ def parse_assistant(text: str) -> AssistantTurn:
         t.thought, text = text.split(THOUGHT_START, 1)[1].split(THOUGHT_END, 1)
     if TOOL_CALL not in text:
         t.answer = text.strip()
-        if t.thought is None: t.error = "no thought block"
+        if t.thought is None:
+            t.error = "no thought block"
         return t
     before, t.raw_tool_call = text.split(TOOL_CALL, 1)
     t.raw_tool_call = t.raw_tool_call.strip()
-    try: call = json.loads(t.raw_tool_call)
-    except json.JSONDecodeError as e: t.error = f"tool call is not valid JSON ({e.msg} at char {e.pos})"; return t
+    try:
+        call = json.loads(t.raw_tool_call)
+    except json.JSONDecodeError as e:
+        t.error = f"tool call is not valid JSON ({e.msg} at char {e.pos})"
+        return t
     if not isinstance(call, dict) or call.get("name") != TOOL_NAME:
         name = call.get("name") if isinstance(call, dict) else None
-        t.error = f"unknown tool {name!r}; the only tool is {TOOL_NAME!r}"; return t
+        t.error = f"unknown tool {name!r}; the only tool is {TOOL_NAME!r}"
+        return t
     if not isinstance(call.get("arguments"), dict) or not isinstance(call["arguments"].get("code"), str):
-        t.error = "the tool call needs arguments.code as a string"; return t
+        t.error = "the tool call needs arguments.code as a string"
+        return t
     t.tool_call = call
     return t
 
 # %% ../nbs/09_sft.ipynb #d504d0ae
 from .arithmetic import training_problems, eval_numbers, verify_with_tool, comparison_problem
 
-def tool_conversation(question: str, thought: str, code: str, output: str, final_thought: str = "The tool printed {out}.") -> list[dict]:
+
+def tool_conversation(
+    question: str, thought: str, code: str, output: str, final_thought: str = "The tool printed {out}."
+) -> list[dict]:
     "user → assistant(thought, tool call) → tool(output) → assistant(thought, answer: the last line the tool printed)."
     answer = output.strip().splitlines()[-1]
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question},
-            {"role": "assistant", "content": assistant_content(thought, code=code)},
-            {"role": "tool", "content": output.strip()},
-            {"role": "assistant", "content": assistant_content(final_thought.format(out=answer), answer=f"The answer is {answer}.")}]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": assistant_content(thought, code=code)},
+        {"role": "tool", "content": output.strip()},
+        {
+            "role": "assistant",
+            "content": assistant_content(final_thought.format(out=answer), answer=f"The answer is {answer}."),
+        },
+    ]
 
-def arithmetic_tool_examples(n: int, rng: random.Random, run, exclude: set = frozenset(), two_step: float = 0.25) -> list[list[dict]]:
+
+def arithmetic_tool_examples(
+    n: int, rng: random.Random, run, exclude: set = frozenset(), two_step: float = 0.25
+) -> list[list[dict]]:
     "Up to n tool-use conversations on training-wording problems; every answer checked by the tool, one call per batch."
     probs = training_problems(n, rng, exclude, two_step)
-    return [tool_conversation(p.question, p.thought, p.code, out) for p, out in zip(probs, verify_with_tool(probs, run)) if out]
+    return [
+        tool_conversation(p.question, p.thought, p.code, out)
+        for p, out in zip(probs, verify_with_tool(probs, run))
+        if out
+    ]
+
 
 def comparison_example(rng: random.Random) -> list[dict]:
     "Chain of thought without a tool: which of two numbers is larger (chapter 04b)."
     q, thought, answer = comparison_problem(rng)
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": q},
-            {"role": "assistant", "content": assistant_content(thought, answer=answer)}]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": q},
+        {"role": "assistant", "content": assistant_content(thought, answer=answer)},
+    ]
 
 # %% ../nbs/09_sft.ipynb #1e1a8dd9
 GSM_ANNOTATION = re.compile(r"<<([^=<>]+)=([^<>]+)>>")
 
-def gsm8k_final(answer: str) -> str: return answer.split("####")[-1].strip().replace(",", "")
+
+def gsm8k_final(answer: str) -> str:
+    return answer.split("####")[-1].strip().replace(",", "")
+
 
 def gsm8k_cot_example(row: dict) -> list[dict]:
     "Chain of thought: the worked solution (annotations removed) is the thought, the final number the answer."
     steps = GSM_ANNOTATION.sub("", row["answer"].split("####")[0]).strip()
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": row["question"]},
-            {"role": "assistant", "content": assistant_content(steps, answer=f"The answer is {gsm8k_final(row['answer'])}.")}]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": row["question"]},
+        {
+            "role": "assistant",
+            "content": assistant_content(steps, answer=f"The answer is {gsm8k_final(row['answer'])}."),
+        },
+    ]
+
 
 def gsm8k_tool_example(row: dict, run) -> list[dict] | None:
     "The annotations become one Python call; kept only if the tool reproduces every annotated result and the answer."
     calls = GSM_ANNOTATION.findall(row["answer"])
-    if not calls or any(re.search(r"[^0-9+\-*/(). ]", e) for e, _ in calls): return None
+    if not calls or any(re.search(r"[^0-9+\-*/(). ]", e) for e, _ in calls):
+        return None
     code = "\n".join(f"print({e.strip()})" for e, _ in calls)
     res = run(code)
-    if res.error: return None
+    if res.error:
+        return None
     outs = res.stdout.split()
+
     def same(x, y):
-        try: return math.isclose(float(x), float(y), rel_tol=1e-6, abs_tol=1e-6)
-        except ValueError: return False
+        try:
+            return math.isclose(float(x), float(y), rel_tol=1e-6, abs_tol=1e-6)
+        except ValueError:
+            return False
+
     final = gsm8k_final(row["answer"])
-    if len(outs) != len(calls) or not all(same(o, r) for o, (_, r) in zip(outs, calls)) or not same(outs[-1], final): return None
-    thought = GSM_ANNOTATION.sub("", row["answer"].split("####")[0]).strip().split("\n")[0] + " I will compute the steps with Python."
-    return tool_conversation(row["question"], thought, code, res.stdout, final_thought="The last value the tool printed is {out}.")
+    if len(outs) != len(calls) or not all(same(o, r) for o, (_, r) in zip(outs, calls)) or not same(outs[-1], final):
+        return None
+    thought = (
+        GSM_ANNOTATION.sub("", row["answer"].split("####")[0]).strip().split("\n")[0]
+        + " I will compute the steps with Python."
+    )
+    return tool_conversation(
+        row["question"], thought, code, res.stdout, final_thought="The last value the tool printed is {out}."
+    )
 
 # %% ../nbs/09_sft.ipynb #440d58e4
-SMALL_TALK = [("Hi!", "Hello! How can I help you today?"), ("Hello", "Hi there! What would you like to know?"),
-              ("Who are you?", "I am NanoLlama, a small language model that can think and use a Python tool."),
-              ("What can you do?", "I can answer questions, reason step by step and run Python to compute exact results."),
-              ("Thanks!", "You're welcome!"), ("Thank you for your help.", "Glad I could help."),
-              ("Good morning", "Good morning! What can I do for you?"), ("Can you do math?", "Yes. For exact arithmetic I run Python."),
-              ("Are you a human?", "No, I am a language model."), ("Bye", "Goodbye!")]
+SMALL_TALK = [
+    ("Hi!", "Hello! How can I help you today?"),
+    ("Hello", "Hi there! What would you like to know?"),
+    ("Who are you?", "I am NanoLlama, a small language model that can think and use a Python tool."),
+    ("What can you do?", "I can answer questions, reason step by step and run Python to compute exact results."),
+    ("Thanks!", "You're welcome!"),
+    ("Thank you for your help.", "Glad I could help."),
+    ("Good morning", "Good morning! What can I do for you?"),
+    ("Can you do math?", "Yes. For exact arithmetic I run Python."),
+    ("Are you a human?", "No, I am a language model."),
+    ("Bye", "Goodbye!"),
+]
+
 
 def chat_examples(n: int, rng: random.Random, docs: list[str], plays: list[str]) -> list[list[dict]]:
     """Offline chat: small talk, questions about Python answered from its reference docs, lines from Shakespeare, and
     requests to repeat, quote back or reorder what the user wrote (copying from the context: the skill tool calls need)."""
     out = []
     topics = [(d.split("\n", 1)[0].strip(), d) for d in docs if len(d.split("\n", 1)[0]) < 60]
-    lines = [(p.split("\n", 1)[0].strip().title(), [l.strip() for l in p.splitlines() if 40 < len(l.strip()) < 90 and not l.startswith("[")]) for p in plays]
+    lines = [
+        (
+            p.split("\n", 1)[0].strip().title(),
+            [l.strip() for l in p.splitlines() if 40 < len(l.strip()) < 90 and not l.startswith("[")],
+        )
+        for p in plays
+    ]
     lines = [(t, ls) for t, ls in lines if ls]
     while len(out) < n:
         kind = rng.random()
         if kind < 0.3 or not topics:
-            u, a = rng.choice(SMALL_TALK); thought = "A friendly message; I reply briefly."
+            u, a = rng.choice(SMALL_TALK)
+            thought = "A friendly message; I reply briefly."
         elif kind < 0.7 or not lines:
             title, text = rng.choice(topics)
             body = " ".join(text.split("\n", 1)[-1].split())
             a = body[:300].rsplit(". ", 1)[0] + "." if ". " in body[:300] else body[:300]
-            u = rng.choice(["Explain {t} in Python.", "What is {t} in Python?", "Tell me about {t}.", "How does {t} work in Python?"]).format(t=title.lower())
+            u = rng.choice(
+                [
+                    "Explain {t} in Python.",
+                    "What is {t} in Python?",
+                    "Tell me about {t}.",
+                    "How does {t} work in Python?",
+                ]
+            ).format(t=title.lower())
             thought = f"The user asks about {title.lower()} in Python; I summarise the reference."
         elif kind < 0.8 or not lines:
             title, ls = rng.choice(lines)
-            u = rng.choice(["Quote a line from {t}.", "Give me a line from {t}.", "What is a line from {t}?"]).format(t=title)
+            u = rng.choice(["Quote a line from {t}.", "Give me a line from {t}.", "What is a line from {t}?"]).format(
+                t=title
+            )
             a, thought = rng.choice(ls), f"I recall a line from {title}."
-        else:                                                  # echo: the answer is copied from the user's message
-            nums = [f"{rng.randrange(10, 100_000):,}" if rng.random() < 0.2 else str(rng.randrange(10, 100_000)) for _ in range(rng.randrange(2, 5))]
+        else:  # echo: the answer is copied from the user's message
+            nums = [
+                f"{rng.randrange(10, 100_000):,}" if rng.random() < 0.2 else str(rng.randrange(10, 100_000))
+                for _ in range(rng.randrange(2, 5))
+            ]
             line = rng.choice(rng.choice(lines)[1]) if lines else " ".join(nums)
-            u, a = rng.choice([(f"Repeat after me: {line}", line), (f"Please write these numbers again: {', '.join(nums)}", ", ".join(nums)),
-                               (f"Which number comes last in {', '.join(nums)}?", nums[-1]), (f"Say this back to me: {line}", line),
-                               (f"Write the numbers {', '.join(nums)} in reverse order.", ", ".join(reversed(nums)))])
+            u, a = rng.choice(
+                [
+                    (f"Repeat after me: {line}", line),
+                    (f"Please write these numbers again: {', '.join(nums)}", ", ".join(nums)),
+                    (f"Which number comes last in {', '.join(nums)}?", nums[-1]),
+                    (f"Say this back to me: {line}", line),
+                    (f"Write the numbers {', '.join(nums)} in reverse order.", ", ".join(reversed(nums))),
+                ]
+            )
             thought = "The answer is in the message; I copy it exactly."
-        out.append([{"role": "user", "content": u}, {"role": "assistant", "content": assistant_content(thought, answer=a)}])
+        out.append(
+            [{"role": "user", "content": u}, {"role": "assistant", "content": assistant_content(thought, answer=a)}]
+        )
     return out
 
 # %% ../nbs/09_sft.ipynb #6f48c097
 def validate_example(tok, messages: list[dict]) -> str | None:
     "Why `messages` is not a valid training conversation, or None."
     roles = [m.get("role") for m in messages]
-    if any(r not in ("system", "user", "assistant", "tool") for r in roles): return "unknown role"
-    if not all(isinstance(m.get("content"), str) and m["content"] for m in messages): return "empty content"
+    if any(r not in ("system", "user", "assistant", "tool") for r in roles):
+        return "unknown role"
+    if not all(isinstance(m.get("content"), str) and m["content"] for m in messages):
+        return "empty content"
     rest = roles[1:] if roles[0] == "system" else roles
-    if not rest or rest[0] != "user" or rest[-1] != "assistant": return "must start with user and end with assistant"
+    if not rest or rest[0] != "user" or rest[-1] != "assistant":
+        return "must start with user and end with assistant"
     for i, m in enumerate(messages):
-        if m["role"] != "assistant": continue
+        if m["role"] != "assistant":
+            continue
         turn = parse_assistant(m["content"])
-        if turn.error: return f"assistant turn {i}: {turn.error}"
-        if (turn.tool_call is not None) != (i + 1 < len(roles) and roles[i + 1] == "tool"): return f"assistant turn {i}: tool call and tool turn must pair"
-    if "tool" in roles and any(roles[i - 1] != "assistant" for i, r in enumerate(roles) if r == "tool"): return "tool turn without a call"
+        if turn.error:
+            return f"assistant turn {i}: {turn.error}"
+        if (turn.tool_call is not None) != (i + 1 < len(roles) and roles[i + 1] == "tool"):
+            return f"assistant turn {i}: tool call and tool turn must pair"
+    if "tool" in roles and any(roles[i - 1] != "assistant" for i, r in enumerate(roles) if r == "tool"):
+        return "tool turn without a call"
     text = tok.apply_chat_template(messages, tokenize=False)
     ids = tok(text, add_special_tokens=False).input_ids
-    if tok.decode(ids) != text: return "does not round-trip through the tokenizer"
+    if tok.decode(ids) != text:
+        return "does not round-trip through the tokenizer"
     return None
+
 
 def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> tuple[list[list[dict]], dict]:
     """(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use *counted in examples*, validated when a
@@ -180,39 +286,57 @@ def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> t
     from nanollama.config import load_settings
     from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
     from nanollama.agent import run_python
+
     s = settings or load_settings()
     rng = random.Random(seed)
     rows = gsm8k_rows("train", s)[0]
     rng.shuffle(rows)
     n_chat, n_math = n // 2, n // 4
     n_tool = n - n_chat - n_math
-    chat = _hub_chat(n_chat) if s.data_source == "hub" else chat_examples(n_chat, rng, python_docs(), shakespeare_plays(s.cache_dir))
-    math_cot = [gsm8k_cot_example(r) for r in rows[:n_math // 2]]
+    chat = (
+        _hub_chat(n_chat)
+        if s.data_source == "hub"
+        else chat_examples(n_chat, rng, python_docs(), shakespeare_plays(s.cache_dir))
+    )
+    math_cot = [gsm8k_cot_example(r) for r in rows[: n_math // 2]]
     math_cot += [comparison_example(rng) for _ in range(n_math - len(math_cot))]
-    tool = [e for e in (gsm8k_tool_example(r, run_python) for r in rows[n_math:n_math + n_tool // 8]) if e]
+    tool = [e for e in (gsm8k_tool_example(r, run_python) for r in rows[n_math : n_math + n_tool // 8]) if e]
     held_out = eval_numbers()
-    while len(tool) < n_tool:                                 # a problem whose check fails is dropped: top up
+    while len(tool) < n_tool:  # a problem whose check fails is dropped: top up
         tool += arithmetic_tool_examples(n_tool - len(tool), rng, run_python, exclude=held_out)
     examples, stats = [], {"chat": len(chat), "cot_math": len(math_cot), "tool_use": len(tool), "rejected": {}}
     for ex in chat + math_cot + tool:
         why = validate_example(tokenizer, ex) if tokenizer is not None else None
-        if why: stats["rejected"][why] = stats["rejected"].get(why, 0) + 1
-        else: examples.append(ex)
-    from nanollama.decontam import build_index, filter_docs       # chapter 13: no conversation may quote a test item
-    kept, report = filter_docs([(str(i), json.dumps(e)) for i, e in enumerate(examples)], build_index(("gsm8k", "mmlu"), s))
+        if why:
+            stats["rejected"][why] = stats["rejected"].get(why, 0) + 1
+        else:
+            examples.append(ex)
+    from nanollama.decontam import build_index, filter_docs  # chapter 13: no conversation may quote a test item
+
+    kept, report = filter_docs(
+        [(str(i), json.dumps(e)) for i, e in enumerate(examples)], build_index(("gsm8k", "mmlu"), s)
+    )
     examples, stats["contaminated"] = [json.loads(t) for _, t in kept], len(report["contaminated_docs"])
     rng.shuffle(examples)
     return examples, stats
 
+
 def _hub_chat(n: int) -> list[list[dict]]:
     "Chat from HuggingFaceTB/smol-smoltalk (streamed); assistant turns get an empty thought."
     from datasets import load_dataset
+
     out = []
     for row in load_dataset("HuggingFaceTB/smol-smoltalk", split="train", streaming=True):
-        msgs = [{"role": m["role"], "content": assistant_content("", answer=m["content"]) if m["role"] == "assistant" else m["content"]}
-                for m in row["messages"]]
+        msgs = [
+            {
+                "role": m["role"],
+                "content": assistant_content("", answer=m["content"]) if m["role"] == "assistant" else m["content"],
+            }
+            for m in row["messages"]
+        ]
         out.append(msgs)
-        if len(out) == n: break
+        if len(out) == n:
+            break
     return out
 
 # %% ../nbs/09_sft.ipynb #56a7c82e
@@ -223,26 +347,34 @@ def tokenize_example(tok, messages: list[dict], assistant_only: bool = True) -> 
     labels = [t if (m or not assistant_only) else IGNORE for t, m in zip(ids[1:], mask[1:])]
     return ids[:-1], labels
 
-def sft_batches(tokenized: list[tuple[list[int], list[int]]], batch_size: int, seq_len: int, pad_id: int, rng: random.Random):
+
+def sft_batches(
+    tokenized: list[tuple[list[int], list[int]]], batch_size: int, seq_len: int, pad_id: int, rng: random.Random
+):
     "Endless packed batches {input_ids, labels, doc_ids} (batch_size, seq_len): whole conversations, shuffled per epoch."
     fits = [t for t in tokenized if len(t[0]) <= seq_len]
-    if not fits: raise ValueError(f"no SFT example fits in {seq_len} tokens")
+    if not fits:
+        raise ValueError(f"no SFT example fits in {seq_len} tokens")
     while True:
         order = rng.sample(fits, len(fits))
         rows, cur = [], ([], [], [])
         for ids, labels in order:
             if len(cur[0]) + len(ids) > seq_len:
-                rows.append(cur); cur = ([], [], [])
+                rows.append(cur)
+                cur = ([], [], [])
             doc = len(set(cur[2]))
             cur = (cur[0] + ids, cur[1] + labels, cur[2] + [doc] * len(ids))
             if len(rows) == batch_size:
-                yield _stack(rows, seq_len, pad_id); rows = []
+                yield _stack(rows, seq_len, pad_id)
+                rows = []
+
 
 def _stack(rows, seq_len, pad_id):
     out = {"input_ids": [], "labels": [], "doc_ids": []}
     for ids, labels, docs in rows:
         pad = seq_len - len(ids)
-        out["input_ids"].append(ids + [pad_id] * pad); out["labels"].append(labels + [IGNORE] * pad)
+        out["input_ids"].append(ids + [pad_id] * pad)
+        out["labels"].append(labels + [IGNORE] * pad)
         out["doc_ids"].append(docs + [(docs[-1] + 1 if docs else 0)] * pad)
     return {k: torch.tensor(v) for k, v in out.items()}
 
@@ -253,37 +385,51 @@ def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16)
     digits = torch.zeros(len(tok), dtype=torch.bool)
     digits[[i for t, i in tok.get_vocab().items() if t.isdigit() and i < len(tok)]] = True
     was_training, hits, total = model.training, 0, 0
-    dev = next(model.parameters(), torch.empty(0)).device         # where the model runs (a test oracle has no weights)
+    dev = next(model.parameters(), torch.empty(0)).device  # where the model runs (a test oracle has no weights)
     model.eval()
     tokenized = [tokenize_example(tok, ex) for ex in examples]
-    T = max(len(ids) for ids, _ in tokenized)                    # one shape for every batch: a compiled model compiles once
+    T = max(len(ids) for ids, _ in tokenized)  # one shape for every batch: a compiled model compiles once
     with torch.no_grad():
         for s in range(0, len(tokenized), batch_size):
-            chunk = tokenized[s:s + batch_size]
+            chunk = tokenized[s : s + batch_size]
             chunk = chunk + [([tok.pad_token_id], [IGNORE])] * (batch_size - len(chunk))
-            x = torch.tensor([ids + [tok.pad_token_id] * (T - len(ids)) for ids, _ in chunk])          # (batch_size, T)
-            y = torch.tensor([lab + [IGNORE] * (T - len(lab)) for _, lab in chunk])                   # (batch_size, T)
+            x = torch.tensor([ids + [tok.pad_token_id] * (T - len(ids)) for ids, _ in chunk])  # (batch_size, T)
+            y = torch.tensor([lab + [IGNORE] * (T - len(lab)) for _, lab in chunk])  # (batch_size, T)
             keep = (y != IGNORE) & digits[y.clamp(min=0)]
-            pred = model(x.to(dev)).argmax(-1).cpu()                                                   # (b, T)
-            hits += int((pred == y)[keep].sum()); total += int(keep.sum())
+            pred = model(x.to(dev)).argmax(-1).cpu()  # (b, T)
+            hits += int((pred == y)[keep].sum())
+            total += int(keep.sum())
     model.train(was_training)
     return hits / max(1, total)
+
 
 class SFTTask(LMTask):
     """Chapter 07's Task for SFT: packed whole conversations (`sft_batches`), loss on the assistant's tokens (the labels
     say which); the data position is the number of batches drawn, since the stream is deterministic."""
+
     name = "sft"
 
-    def __init__(self, tok, examples: list[list[dict]], batch_size: int, seq_len: int, seed: int = 0,
-                 assistant_only: bool = True, eval_examples: list[list[dict]] | None = None, eval_every: int = 50,
-                 steps: int = 0, start_acc: float | None = None):
+    def __init__(
+        self,
+        tok,
+        examples: list[list[dict]],
+        batch_size: int,
+        seq_len: int,
+        seed: int = 0,
+        assistant_only: bool = True,
+        eval_examples: list[list[dict]] | None = None,
+        eval_every: int = 50,
+        steps: int = 0,
+        start_acc: float | None = None,
+    ):
         tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
         self.stream = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
         self.drawn, self.tok, self.steps = 0, tok, steps
         self.eval_examples, self.eval_every, self.start_acc = eval_examples, eval_every, start_acc
 
     def next_batch(self, model, step):
-        b = next(self.stream); self.drawn += 1
+        b = next(self.stream)
+        self.drawn += 1
         return b, {"tokens": b["input_ids"].numel(), "seq_len": b["input_ids"].shape[1], "targets": self.units(b)}
 
     def after_step(self, model, step):
@@ -292,39 +438,74 @@ class SFTTask(LMTask):
             out["digit_acc"] = digit_accuracy(model, self.tok, self.eval_examples)
         return out
 
-    def state_dict(self): return {"drawn": self.drawn}
+    def state_dict(self):
+        return {"drawn": self.drawn}
 
     def load_state_dict(self, d):
-        for _ in range(d["drawn"] - self.drawn): next(self.stream)         # replay the stream to where it was
+        for _ in range(d["drawn"] - self.drawn):
+            next(self.stream)  # replay the stream to where it was
         self.drawn = d["drawn"]
 
-def finetune(model, tok, examples: list[list[dict]], out_dir, steps: int = 300, batch_size: int = 8, seq_len: int = 512,
-             lr: float = 1e-3, warmup: int = 20, bf16: bool = True, seed: int = 0, assistant_only: bool = True,
-             progress: bool = True, compile: bool | None = None, eval_examples: list[list[dict]] | None = None,
-             eval_every: int = 50, resume: bool = False, checkpoint_every: int = 100, stop_after: int | None = None,
-             grad_accum: int = 1, activation_checkpointing: bool = False) -> list[dict]:
+
+def finetune(
+    model,
+    tok,
+    examples: list[list[dict]],
+    out_dir,
+    steps: int = 300,
+    batch_size: int = 8,
+    seq_len: int = 512,
+    lr: float = 1e-3,
+    warmup: int = 20,
+    bf16: bool = True,
+    seed: int = 0,
+    assistant_only: bool = True,
+    progress: bool = True,
+    compile: bool | None = None,
+    eval_examples: list[list[dict]] | None = None,
+    eval_every: int = 50,
+    resume: bool = False,
+    checkpoint_every: int = 100,
+    stop_after: int | None = None,
+    grad_accum: int = 1,
+    activation_checkpointing: bool = False,
+) -> list[dict]:
     """Supervised fine-tuning on chat `examples` with chapter 07's `fit` (AdamW, warm-up then linear decay to 0, BF16,
     accumulation, crash-safe checkpoints, exact `resume`); metrics.jsonl and the model (an HF dir) in out_dir.
     With `eval_examples`, logs their teacher-forced `digit_acc` before the first step and every `eval_every` steps.
     Works on a plain model on any device or an FSDP-sharded one (chapter 08)."""
     from nanollama.train import TrainConfig, fit, rank_world, check_rows
+
     check_rows(batch_size, grad_accum, rank_world()[1])
-    tc = TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, decay_frac=1 - warmup / steps, bf16=bf16, seed=seed,
-                     grad_accum=grad_accum, activation_checkpointing=activation_checkpointing, loss_chunk=4096,
-                     checkpoint_every=checkpoint_every)
+    tc = TrainConfig(
+        steps=steps,
+        lr=lr,
+        warmup_steps=warmup,
+        decay_frac=1 - warmup / steps,
+        bf16=bf16,
+        seed=seed,
+        grad_accum=grad_accum,
+        activation_checkpointing=activation_checkpointing,
+        loss_chunk=4096,
+        checkpoint_every=checkpoint_every,
+    )
     start = digit_accuracy(model, tok, eval_examples) if eval_examples and not resume else None
     task = SFTTask(tok, examples, batch_size, seq_len, seed, assistant_only, eval_examples, eval_every, steps, start)
     return fit(model, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
 
+
 def plot_sft(path):
     "SFT loss and (if logged) teacher-forced digit accuracy from a metrics.jsonl."
     import matplotlib.pyplot as plt
+
     ms = [json.loads(l) for l in Path(path).read_text().splitlines()]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3))
-    a1.plot([m["step"] for m in ms], [m["loss"] for m in ms], lw=1); a1.set(xlabel="step", ylabel="loss", title="SFT loss (assistant tokens)")
+    a1.plot([m["step"] for m in ms], [m["loss"] for m in ms], lw=1)
+    a1.set(xlabel="step", ylabel="loss", title="SFT loss (assistant tokens)")
     acc = [(0, ms[0]["digit_acc_start"])] if "digit_acc_start" in ms[0] else []
     acc += [(m["step"], m["digit_acc"]) for m in ms if "digit_acc" in m]
-    if acc: a2.plot(*zip(*acc), "o-")
+    if acc:
+        a2.plot(*zip(*acc), "o-")
     a2.set(xlabel="step", ylabel="accuracy", ylim=(0, 1), title="digits copied/read back (teacher-forced, held-out)")
     plt.tight_layout()
     return fig

@@ -16,8 +16,10 @@ __all__ = ['LLAMA3_PATTERN', 'BOS', 'EOT', 'PAD', 'IM_START', 'IM_END', 'THOUGHT
            'encode_bytes', 'decode_bytes', 'map_special_tokens', 'llama3_tokenizer']
 
 # %% ../nbs/04_tokenizer.ipynb #68d4b073
-LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+LLAMA3_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 BOS, EOT, PAD = "<|begin_of_text|>", "<|end_of_text|>", "<|pad|>"
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 THOUGHT_START, THOUGHT_END, TOOL_CALL = "<|start_thought|>", "<|end_thought|>", "<|tool_call|>"
@@ -31,46 +33,73 @@ CHAT_TEMPLATE = (
     "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
     "{%- endif -%}"
     "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}")
+    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}"
+)
 
 # %% ../nbs/04_tokenizer.ipynb #a8d7a8cf
 def _pre_tokenizer():
     from tokenizers import Regex, pre_tokenizers
-    return pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated"),
-                                    pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
 
-NUMBER_CHUNKS = [f"{k:0{w}d}" for w in (1, 2, 3) for k in range(10 ** w)]   # "0".."9", "00".."99", "000".."999": 1,110
+    return pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+
+
+NUMBER_CHUNKS = [f"{k:0{w}d}" for w in (1, 2, 3) for k in range(10**w)]  # "0".."9", "00".."99", "000".."999": 1,110
+
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 8192, min_frequency: int = 2, number_tokens: bool = True):
     """Train a byte-level BPE (special tokens first, then the 256 bytes, then merges) -> transformers tokenizer.
     `number_tokens`: every 1-3 digit chunk becomes one token, as in Llama-3 (needs vocab_size >= 1,374)."""
     import itertools
     from tokenizers import Tokenizer, decoders, models, trainers, pre_tokenizers
-    if number_tokens:                            # seen 1,000 times each, every chunk's merges outrank ordinary text's
+
+    if number_tokens:  # seen 1,000 times each, every chunk's merges outrank ordinary text's
         texts = itertools.chain(texts, [" ".join(NUMBER_CHUNKS)] * 1000)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer, tok.decoder = _pre_tokenizer(), decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tok.train_from_iterator(texts, trainer=trainer)
     return wrap_tokenizer(tok)
+
 
 def wrap_tokenizer(tok):
     "A transformers fast tokenizer around a `tokenizers.Tokenizer` holding our special tokens and chat template."
     from transformers import PreTrainedTokenizerFast
+
     missing = [t for t in SPECIAL_TOKENS if tok.token_to_id(t) is None]
-    if missing: raise ValueError(f"tokenizer lacks the special tokens {missing}")
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=EOT, pad_token=PAD,
-                                   additional_special_tokens=SPECIAL_TOKENS[3:], chat_template=CHAT_TEMPLATE,
-                                   model_max_length=131_072, clean_up_tokenization_spaces=False)
+    if missing:
+        raise ValueError(f"tokenizer lacks the special tokens {missing}")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token=BOS,
+        eos_token=EOT,
+        pad_token=PAD,
+        additional_special_tokens=SPECIAL_TOKENS[3:],
+        chat_template=CHAT_TEMPLATE,
+        model_max_length=131_072,
+        clean_up_tokenization_spaces=False,
+    )
 
 # %% ../nbs/04_tokenizer.ipynb #47b6e04e
 def encode_plain(tok, text: str) -> list[int]:
     "Token ids of corpus text, with special-token strings treated as ordinary text."
     backend = tok.backend_tokenizer
     old, backend.encode_special_tokens = backend.encode_special_tokens, True
-    try: return backend.encode(text, add_special_tokens=False).ids
-    finally: backend.encode_special_tokens = old
+    try:
+        return backend.encode(text, add_special_tokens=False).ids
+    finally:
+        backend.encode_special_tokens = old
+
 
 @functools.lru_cache(None)
 def _byte_tables():
@@ -80,20 +109,28 @@ def _byte_tables():
     b2u = {b: chr(b if b in printable else next(extra)) for b in range(256)}
     return b2u, {u: b for b, u in b2u.items()}
 
+
 def encode_bytes(tok, data: bytes) -> list[int]:
     "Token ids for arbitrary bytes: valid UTF-8 runs via BPE, every invalid byte as its own byte token."
     b2u, _ = _byte_tables()
     ids, i = [], 0
-    text = data.decode("utf-8", errors="surrogateescape")        # invalid bytes -> lone surrogates U+DC80..U+DCFF
+    text = data.decode("utf-8", errors="surrogateescape")  # invalid bytes -> lone surrogates U+DC80..U+DCFF
     run = []
+
     def flush():
-        if run: ids.extend(encode_plain(tok, "".join(run))); run.clear()
+        if run:
+            ids.extend(encode_plain(tok, "".join(run)))
+            run.clear()
+
     for ch in text:
         if 0xDC80 <= ord(ch) <= 0xDCFF:
-            flush(); ids.append(tok.convert_tokens_to_ids(b2u[ord(ch) - 0xDC00]))
-        else: run.append(ch)
+            flush()
+            ids.append(tok.convert_tokens_to_ids(b2u[ord(ch) - 0xDC00]))
+        else:
+            run.append(ch)
     flush()
     return ids
+
 
 def decode_bytes(tok, ids: list[int]) -> bytes:
     "Exact bytes of `ids` (inverse of `encode_bytes`); special tokens come back as their UTF-8 strings."
@@ -111,18 +148,21 @@ def map_special_tokens(tokenizer_json: dict) -> dict:
     added = tj["added_tokens"]
     present = {t["content"] for t in added}
     wanted = [t for t in SPECIAL_TOKENS if t not in present]
-    reserved = sorted((t for t in added if t["content"].startswith("<|reserved_special_token_")),
-                      key=lambda t: t["id"])
-    if len(reserved) < len(wanted): raise ValueError(f"only {len(reserved)} reserved slots for {len(wanted)} special tokens")
+    reserved = sorted((t for t in added if t["content"].startswith("<|reserved_special_token_")), key=lambda t: t["id"])
+    if len(reserved) < len(wanted):
+        raise ValueError(f"only {len(reserved)} reserved slots for {len(wanted)} special tokens")
     vocab = tj["model"]["vocab"]
     for slot, name in zip(reserved, wanted):
-        if slot["content"] in vocab: vocab[name] = vocab.pop(slot["content"])   # usually only in added_tokens
+        if slot["content"] in vocab:
+            vocab[name] = vocab.pop(slot["content"])  # usually only in added_tokens
         slot["content"] = name
     return tj
+
 
 def llama3_tokenizer(repo_id: str = "unsloth/Llama-3.2-1B"):
     "The Llama-3 tokenizer from the hub (vocab 128,256) with the course's special tokens on reserved slots."
     from huggingface_hub import hf_hub_download
     from tokenizers import Tokenizer
+
     tj = json.loads(Path(hf_hub_download(repo_id, "tokenizer.json")).read_text())
     return wrap_tokenizer(Tokenizer.from_str(json.dumps(map_special_tokens(tj))))

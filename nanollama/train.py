@@ -31,118 +31,151 @@ __all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig
 @dataclass(frozen=True)
 class TrainConfig:
     "Optimisation and curriculum settings of a pre-training run."
-    steps: int = 100_000                   # optimizer steps (the 1B recipe: ~105B tokens)
-    tokens_per_step: int = 1_048_576       # global batch in tokens (256 × 4K at the start)
-    grad_accum: int = 1                    # micro-batches per step (per process)
-    activation_checkpointing: bool = False # recompute each block in backward: activations of one block, not all
-    lr: float = 3e-4                       # stable-phase learning rate
+
+    steps: int = 100_000  # optimizer steps (the 1B recipe: ~105B tokens)
+    tokens_per_step: int = 1_048_576  # global batch in tokens (256 × 4K at the start)
+    grad_accum: int = 1  # micro-batches per step (per process)
+    activation_checkpointing: bool = False  # recompute each block in backward: activations of one block, not all
+    lr: float = 3e-4  # stable-phase learning rate
     warmup_steps: int = 2000
-    decay_frac: float = 0.1                # linear decay to 0 over the last 10% of steps
+    decay_frac: float = 0.1  # linear decay to 0 over the last 10% of steps
     betas: tuple[float, float] = (0.9, 0.95)
-    weight_decay: float = 0.1              # on matrices only (no norms)
+    weight_decay: float = 0.1  # on matrices only (no norms)
     grad_clip: float = 1.0
-    z_loss: float = 1e-4                   # coefficient of mean(logsumexp(logits)^2)
-    optimizer: str = "adamw"               # or "muon": Muon for the blocks' matrices, AdamW for the rest (chapter 18)
+    z_loss: float = 1e-4  # coefficient of mean(logsumexp(logits)^2)
+    optimizer: str = "adamw"  # or "muon": Muon for the blocks' matrices, AdamW for the rest (chapter 18)
     context_ramp: tuple[int, int, int] = (4096, 32768, 131072)  # phase 1, first half of phase 2, from 85% on
-    bf16: bool = True                      # BF16 autocast (never FP16: its range needs loss scaling)
-    loss_chunk: int = 8192                 # tokens per cross-entropy chunk
+    bf16: bool = True  # BF16 autocast (never FP16: its range needs loss scaling)
+    loss_chunk: int = 8192  # tokens per cross-entropy chunk
     checkpoint_every: int = 1000
     seed: int = 1337
 
+
 TRAIN_PRESETS = {
-    "nanollama-1b": TrainConfig(grad_accum=8, activation_checkpointing=True),   # fits 80 GB per GPU: chapter 08
-    "nanollama-tiny": TrainConfig(steps=400, tokens_per_step=8192, lr=1e-3, warmup_steps=40,
-                                  context_ramp=(256, 512, 1024), loss_chunk=2048, checkpoint_every=100),
+    "nanollama-1b": TrainConfig(grad_accum=8, activation_checkpointing=True),  # fits 80 GB per GPU: chapter 08
+    "nanollama-tiny": TrainConfig(
+        steps=400,
+        tokens_per_step=8192,
+        lr=1e-3,
+        warmup_steps=40,
+        context_ramp=(256, 512, 1024),
+        loss_chunk=2048,
+        checkpoint_every=100,
+    ),
     "smollm2-135m": TrainConfig(steps=20_000, tokens_per_step=262_144, lr=3e-3, context_ramp=(2048, 4096, 8192)),
 }
 
+
 def train_preset(name: str, **overrides) -> TrainConfig:
-    if name not in TRAIN_PRESETS: raise ValueError(f"no training preset {name!r}; choose one of: {', '.join(TRAIN_PRESETS)}")
+    if name not in TRAIN_PRESETS:
+        raise ValueError(f"no training preset {name!r}; choose one of: {', '.join(TRAIN_PRESETS)}")
     return replace(TRAIN_PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
 
 # %% ../nbs/07_training.ipynb #66a08f07
 def wsd_factor(step: int, tc: TrainConfig) -> float:
     "Warm-up (linear from lr/warmup), stable (1), then linear decay to 0 at the last step."
-    if step < tc.warmup_steps: return (step + 1) / tc.warmup_steps
+    if step < tc.warmup_steps:
+        return (step + 1) / tc.warmup_steps
     decay_start = int(tc.steps * (1 - tc.decay_frac))
-    if step < decay_start: return 1.0
+    if step < decay_start:
+        return 1.0
     return max(0.0, (tc.steps - step) / max(1, tc.steps - decay_start))
+
 
 def schedule_at(step: int, tc: TrainConfig, cfg: ModelConfig) -> dict:
     "Curriculum state at `step`: phase, context length, RoPE θ, sequences per step."
     frac = step / tc.steps
     phase = curriculum_phase(frac)
-    mid2 = round((PHASE_BOUNDARIES[0] + PHASE_BOUNDARIES[1]) / 2, 9)          # 0.85, without float noise
+    mid2 = round((PHASE_BOUNDARIES[0] + PHASE_BOUNDARIES[1]) / 2, 9)  # 0.85, without float noise
     seq_len = tc.context_ramp[0] if phase == 1 else tc.context_ramp[1] if frac < mid2 else tc.context_ramp[2]
     theta = cfg.rope_theta if phase == 1 else cfg.rope_theta_long
     return {"phase": phase, "seq_len": seq_len, "rope_theta": theta, "batch": max(1, tc.tokens_per_step // seq_len)}
+
 
 def make_optimizer(model: torch.nn.Module, tc: TrainConfig) -> torch.optim.Optimizer:
     "AdamW with weight decay on matrices (embedding included) and none on norm weights; or chapter 18's Muon pairing."
     if tc.optimizer == "muon":
         from nanollama.variants import MuonAdamW
+
         return MuonAdamW(model, tc.lr, tc.betas, tc.weight_decay)
-    if tc.optimizer != "adamw": raise ValueError(f"unknown optimizer {tc.optimizer!r}; choose adamw or muon")
+    if tc.optimizer != "adamw":
+        raise ValueError(f"unknown optimizer {tc.optimizer!r}; choose adamw or muon")
     params = [p for p in model.parameters() if p.requires_grad]
-    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": tc.weight_decay},
-              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": tc.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
     return torch.optim.AdamW(groups, lr=tc.lr, betas=tc.betas, fused=False)
 
 # %% ../nbs/07_training.ipynb #b06f11f5
 def _chunk_sums(h, y, head):
-    logits = head(h).float()                                              # (n, V) — only this chunk's logits
-    lse = torch.logsumexp(logits, dim=-1)                                  # (n,)
+    logits = head(h).float()  # (n, V) — only this chunk's logits
+    lse = torch.logsumexp(logits, dim=-1)  # (n,)
     mask = y != IGNORE
     ce = (lse - logits.gather(-1, y.clamp(min=0)[:, None]).squeeze(-1))[mask].sum()
     return ce, (lse[mask] ** 2).sum()
 
-@lru_cache(None)
-def _compiled_chunk_sums(): return torch.compile(_chunk_sums)
 
-def chunked_loss(labels: torch.Tensor, chunk: int = 8192, compiled: bool = False, recompute_above: int = RECOMPUTE_LOGITS_ABOVE):
+@lru_cache(None)
+def _compiled_chunk_sums():
+    return torch.compile(_chunk_sums)
+
+
+def chunked_loss(
+    labels: torch.Tensor, chunk: int = 8192, compiled: bool = False, recompute_above: int = RECOMPUTE_LOGITS_ABOVE
+):
     """A loss_fn for NanoLlama.forward: (h (B, T, d), head) -> (ce_sum, z_sum, n_targets) over non-ignored labels.
     Once the batch's fp32 logits would exceed `recompute_above` bytes (256 MiB: always for the 1B model, never for the
     tiny one), each chunk's logits are recomputed in the backward pass instead of kept. `compiled`: the chunk's
     log-sum-exp and gathers run as one compiled kernel."""
     sums = _compiled_chunk_sums() if compiled else _chunk_sums
+
     def loss_fn(h, head):
         h, y = h.flatten(0, 1), labels.flatten()
-        with torch.no_grad(): vocab = head(h[:1]).shape[-1]
+        with torch.no_grad():
+            vocab = head(h[:1]).shape[-1]
         recompute = y.numel() * vocab * 4 > recompute_above
         ce = z = h.new_zeros((), dtype=torch.float32)
         for s in range(0, y.numel(), chunk):
-            part = (h[s:s + chunk], y[s:s + chunk], head)
+            part = (h[s : s + chunk], y[s : s + chunk], head)
             c, zz = checkpoint(sums, *part, use_reentrant=False) if recompute else sums(*part)
             ce, z = ce + c, z + zz
         return ce, z, (y != IGNORE).sum()
+
     return loss_fn
 
 # %% ../nbs/07_training.ipynb #98ff30af
 class TrainData:
     "Packed training batches from the curriculum streams; `state_dict()` is the data position."
+
     def __init__(self, tokenizer, settings: Settings | None = None, seed: int = 0, corpus=None):
         self.tok, self.settings, self.seed = tokenizer, settings or load_settings(), seed
-        self.corpus = corpus if corpus is not None or self.settings.data_source == "hub" else training_corpus(self.settings)
+        self.corpus = (
+            corpus if corpus is not None or self.settings.data_source == "hub" else training_corpus(self.settings)
+        )
         self.packer = Packer(tokenizer.convert_tokens_to_ids("<|end_of_text|>"))
         self.streams, self.iters, self.epochs, self._pending = {}, {}, {}, {}
 
     def _stream(self, phase):
         if phase not in self.streams:
             self.streams[phase] = phase_stream(phase, self.settings, self.seed, self.corpus)
-            if self.settings.data_source == "hub":                       # chapter 13: clean the stream as it passes
+            if self.settings.data_source == "hub":  # chapter 13: clean the stream as it passes
                 from nanollama.decontam import CleanStream, build_index
+
                 self._index = getattr(self, "_index", None) or build_index(("gsm8k", "mmlu"), self.settings)
                 self.streams[phase] = CleanStream(self.streams[phase], self._index)
             self.epochs.setdefault(phase, 0)
             self.streams[phase].set_epoch(self.epochs[phase])
-            if phase in self._pending: self.streams[phase].load_state_dict(self._pending.pop(phase))
+            if phase in self._pending:
+                self.streams[phase].load_state_dict(self._pending.pop(phase))
             self.iters[phase] = iter(self.streams[phase])
         return self.streams[phase]
 
     def _next_text(self, phase) -> str:
         self._stream(phase)
-        try: return next(self.iters[phase])["text"]
-        except StopIteration:                                            # offline corpora are small: next epoch
+        try:
+            return next(self.iters[phase])["text"]
+        except StopIteration:  # offline corpora are small: next epoch
             self.epochs[phase] += 1
             self.streams[phase].set_epoch(self.epochs[phase])
             self.iters[phase] = iter(self.streams[phase])
@@ -157,16 +190,21 @@ class TrainData:
         "{input_ids, labels, doc_ids}, each (batch, seq_len)."
         rows = []
         while len(rows) < batch:
-            while not self.packer.ready(seq_len): self.packer.add(encode_plain(self.tok, self._next_text(phase)))
+            while not self.packer.ready(seq_len):
+                self.packer.add(encode_plain(self.tok, self._next_text(phase)))
             rows.append(self.packer.pop(seq_len))
         return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
 
     def state_dict(self) -> dict:
-        return {"packer": self.packer.state_dict(), "epochs": dict(self.epochs),
-                "streams": {p: s.state_dict() for p, s in self.streams.items()}}
+        return {
+            "packer": self.packer.state_dict(),
+            "epochs": dict(self.epochs),
+            "streams": {p: s.state_dict() for p, s in self.streams.items()},
+        }
 
     def load_state_dict(self, d: dict):
-        self.packer.load_state_dict(d["packer"]); self.epochs = dict(d["epochs"])
+        self.packer.load_state_dict(d["packer"])
+        self.epochs = dict(d["epochs"])
         self.streams, self.iters, self._pending = {}, {}, dict(d["streams"])
 
 # %% ../nbs/07_training.ipynb #280d8a4f
@@ -174,76 +212,112 @@ def rank_world():
     d = torch.distributed
     return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
 
+
 def _barrier():
-    if rank_world()[1] > 1: torch.distributed.barrier()
+    if rank_world()[1] > 1:
+        torch.distributed.barrier()
+
 
 def save_checkpoint(out_dir, model, opt, sched, data: TrainData, step: int, extra: dict | None = None):
     "Atomically replace DIR/train_state with the state after `step`."
     import torch.distributed.checkpoint as dcp
     from torch.distributed.checkpoint.state_dict import get_state_dict
-    out_dir = Path(out_dir); rank, _ = rank_world()
+
+    out_dir = Path(out_dir)
+    rank, _ = rank_world()
     final, tmp, old = out_dir / "train_state", out_dir / "train_state.tmp", out_dir / "train_state.old"
-    if rank == 0: shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    if rank == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
     _barrier()
     msd, osd = get_state_dict(model, opt)
     dcp.save({"model": msd, "optim": osd}, checkpoint_id=str(tmp / "dcp"))
     if rank == 0:
-        torch.save({"step": step, "scheduler": sched.state_dict() if sched else None, "data": data.state_dict(),
-                    "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
-                    **(extra or {})}, tmp / "extra.pt")
+        torch.save(
+            {
+                "step": step,
+                "scheduler": sched.state_dict() if sched else None,
+                "data": data.state_dict(),
+                "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
+                **(extra or {}),
+            },
+            tmp / "extra.pt",
+        )
         (tmp / "COMPLETE").write_text(str(step))
-        if final.exists(): os.rename(final, old)                    # a crash here leaves train_state.old: loadable
+        if final.exists():
+            os.rename(final, old)  # a crash here leaves train_state.old: loadable
         os.rename(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
     _barrier()
 
+
 def metrics_until(path, step: int) -> list[dict]:
     "The rows of metrics.jsonl `path` up to `step` (none for a fresh run, step 0), written back: a resumed run's log."
     path = Path(path)
-    rows = [m for m in map(json.loads, path.read_text().splitlines()) if m["step"] <= step] if step and path.exists() else []
+    rows = (
+        [m for m in map(json.loads, path.read_text().splitlines()) if m["step"] <= step]
+        if step and path.exists()
+        else []
+    )
     path.write_text("".join(json.dumps(m) + "\n" for m in rows))
     return rows
+
 
 def find_checkpoint(out_dir) -> Path | None:
     "The newest complete checkpoint folder in `out_dir`, if any."
     for name in ("train_state", "train_state.old"):
         p = Path(out_dir) / name
-        if (p / "COMPLETE").is_file(): return p
+        if (p / "COMPLETE").is_file():
+            return p
     return None
+
 
 def load_checkpoint(out_dir, model, opt, sched, data: TrainData) -> int:
     "Restore everything saved by `save_checkpoint`; returns the step to continue from."
     import torch.distributed.checkpoint as dcp
     from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+
     ck = find_checkpoint(out_dir)
-    if ck is None: raise FileNotFoundError(f"--resume: no checkpoint in {out_dir} (expected {Path(out_dir)/'train_state'})")
+    if ck is None:
+        raise FileNotFoundError(f"--resume: no checkpoint in {out_dir} (expected {Path(out_dir) / 'train_state'})")
     msd, osd = get_state_dict(model, opt)
     state = {"model": msd, "optim": osd}
     dcp.load(state, checkpoint_id=str(ck / "dcp"))
     set_state_dict(model, opt, model_state_dict=state["model"], optim_state_dict=state["optim"])
     extra = torch.load(ck / "extra.pt", weights_only=False)
-    if sched: sched.load_state_dict(extra["scheduler"])
+    if sched:
+        sched.load_state_dict(extra["scheduler"])
     data.load_state_dict(extra["data"])
-    torch.set_rng_state(extra["rng"]["torch"]); np.random.set_state(extra["rng"]["numpy"]); random.setstate(extra["rng"]["python"])
+    torch.set_rng_state(extra["rng"]["torch"])
+    np.random.set_state(extra["rng"]["numpy"])
+    random.setstate(extra["rng"]["python"])
     return extra["step"]
+
 
 def export_model(model, out_dir, tokenizer=None):
     "Write the (possibly sharded) model as a Hugging Face directory at `out_dir` from rank 0."
     from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
+
     sd = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-    if getattr(model, "unexportable_variants", None):            # chapter 18: not a Llama any more, so not an HF dir
+    if getattr(model, "unexportable_variants", None):  # chapter 18: not a Llama any more, so not an HF dir
         path = Path(out_dir) / "variant_model.pt"
         if rank_world()[0] == 0:
             said = path.exists()
             torch.save({"variants": list(model.variants), "config": asdict(model.cfg), "state_dict": sd}, path)
             names = ", ".join(model.unexportable_variants)
-            if not said: print(f"nanollama: variant(s) {names} cannot be written as a transformers Llama or GGUF; "
-                               f"weights saved to {path}", file=sys.stderr)
+            if not said:
+                print(
+                    f"nanollama: variant(s) {names} cannot be written as a transformers Llama or GGUF; "
+                    f"weights saved to {path}",
+                    file=sys.stderr,
+                )
         _barrier()
         return
     if rank_world()[0] == 0:
-        with torch.device("meta"): plain = NanoLlama(model.cfg)
-        plain.load_state_dict(sd, assign=True); plain.rope_theta = model.rope_theta
+        with torch.device("meta"):
+            plain = NanoLlama(model.cfg)
+        plain.load_state_dict(sd, assign=True)
+        plain.rope_theta = model.rope_theta
         plain.save_pretrained(out_dir, tokenizer=tokenizer)
     _barrier()
 
@@ -259,47 +333,61 @@ def micro_batches(tc: TrainConfig, seq_len: int, world: int = 1) -> tuple[int, i
     seqs = max(1, micro_tokens // seq_len)
     return seqs, max(1, per_process // seqs)
 
+
 def check_rows(rows: int, grad_accum: int, world: int = 1):
     "A one-line ValueError unless a batch of `rows` splits into `grad_accum` micro-batches on `world` processes (SFT, DPO)."
     if rows % (grad_accum * world):
         raise ValueError(f"--batch-size {rows} does not split into {grad_accum} micro-batches x {world} processes")
 
+
 def check_batches(tc: TrainConfig, cfg: ModelConfig, world: int = 1):
     "A one-line ValueError unless every phase's global batch splits into equal micro-batches on `world` processes."
-    if tc.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, not {tc.grad_accum}")
-    for seq_len in tc.context_ramp:                               # every context the curriculum reaches (schedule_at)
+    if tc.grad_accum < 1:
+        raise ValueError(f"grad_accum must be >= 1, not {tc.grad_accum}")
+    for seq_len in tc.context_ramp:  # every context the curriculum reaches (schedule_at)
         batch = max(1, tc.tokens_per_step // seq_len)
         seqs, accum = micro_batches(tc, seq_len, world)
         first_uneven = seq_len == tc.context_ramp[0] and batch // world % tc.grad_accum
         if batch % world or first_uneven or seqs * accum * world != batch:
-            raise ValueError(f"at context {seq_len} a step holds {batch} sequences, which do not split into "
-                             f"{tc.grad_accum} micro-batches x {world} processes; "
-                             f"choose a grad_accum that divides {max(1, batch // world)}")
+            raise ValueError(
+                f"at context {seq_len} a step holds {batch} sequences, which do not split into "
+                f"{tc.grad_accum} micro-batches x {world} processes; "
+                f"choose a grad_accum that divides {max(1, batch // world)}"
+            )
 
 # %% ../nbs/07_training.ipynb #085a14c4
-COMPILE_MIN_STEPS = 100          # tiny preset: the ~25% faster compiled steps repay the compile time after ~100 steps
+COMPILE_MIN_STEPS = 100  # tiny preset: the ~25% faster compiled steps repay the compile time after ~100 steps
+
 
 @lru_cache(None)
 def compile_unavailable() -> str | None:
     "Why torch.compile cannot build kernels here (no C++ compiler, an unsupported Python…), or None if it can."
-    try: torch.compile(lambda x: x * 2 + 1)(torch.ones(4)); return None
-    except Exception as e: return f"{type(e).__name__}: {str(e).strip().splitlines()[0][:120]}"
+    try:
+        torch.compile(lambda x: x * 2 + 1)(torch.ones(4))
+        return None
+    except Exception as e:
+        return f"{type(e).__name__}: {str(e).strip().splitlines()[0][:120]}"
+
 
 def compile_blocks(model, compile: bool | None = None, steps: int = 0) -> bool:
     """torch.compile every block of `model` in place; `compile=None`: only for runs of ≥ COMPILE_MIN_STEPS `steps`.
     Returns whether it compiled; where compiling is impossible it prints one line and leaves the model eager."""
-    if compile is None: compile = steps >= COMPILE_MIN_STEPS
-    if not compile: return False
+    if compile is None:
+        compile = steps >= COMPILE_MIN_STEPS
+    if not compile:
+        return False
     if why := compile_unavailable():
         print(f"nanollama: torch.compile unavailable ({why}); training eager", file=sys.stderr)
         return False
-    for layer in model.layers: layer.compile()
+    for layer in model.layers:
+        layer.compile()
     return True
 
 # %% ../nbs/07_training.ipynb #0b50754f
 class Task:
     """What one stage trains on, for `fit`: its batches, its loss and its data position. Pre-training (`PretrainTask`),
     SFT (chapter 09) and DPO (chapter 12) each subclass it; the loop is shared."""
+
     name = "train"
 
     def next_batch(self, model, step: int) -> tuple[dict, dict]:
@@ -319,17 +407,23 @@ class Task:
         "Extra fields for this step's metrics row (an evaluation, counts of dropped documents)."
         return {}
 
-    def state_dict(self) -> dict: return {}
-    def load_state_dict(self, d: dict): pass
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, d: dict):
+        pass
 
 
 class LMTask(Task):
     "Next-token prediction on {input_ids, labels, doc_ids} batches: chunked cross-entropy + z-loss (pre-training, SFT)."
-    def units(self, batch): return int((batch["labels"] != IGNORE).sum())
+
+    def units(self, batch):
+        return int((batch["labels"] != IGNORE).sum())
 
     def loss(self, model, batch, tc, compiled):
-        ce, z, _ = model(batch["input_ids"], doc_ids=batch["doc_ids"],
-                         loss_fn=chunked_loss(batch["labels"], tc.loss_chunk, compiled))
+        ce, z, _ = model(
+            batch["input_ids"], doc_ids=batch["doc_ids"], loss_fn=chunked_loss(batch["labels"], tc.loss_chunk, compiled)
+        )
         return ce + tc.z_loss * z, {"loss": ce, "z_loss": z}
 
 # %% ../nbs/07_training.ipynb #a4f74911
@@ -337,20 +431,35 @@ def _rows(batch: dict, part: int, parts: int) -> dict:
     "Rows `part` of `parts` equal slices of every tensor in `batch`."
     return {k: v.chunk(parts)[part] for k, v in batch.items()}
 
+
 def _full(t):
     "A plain tensor from an FSDP DTensor (or a plain tensor)."
     return t.full_tensor() if hasattr(t, "full_tensor") else t
 
-def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: bool = False,
-        stop_after: int | None = None, progress: bool = True, compile: bool | None = None) -> list[dict]:
+
+def fit(
+    model,
+    task: Task,
+    tc: TrainConfig,
+    out_dir,
+    tokenizer=None,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool = True,
+    compile: bool | None = None,
+) -> list[dict]:
     """The training loop of every stage: `task`'s batches and loss, AdamW + WSD, BF16 autocast on the model's device,
     `tc.grad_accum` micro-batches, clipping, `metrics.jsonl`, a progress bar, crash-safe checkpoints every
     `tc.checkpoint_every` steps (each also exported as a Hugging Face dir), exact `resume`. Works on a plain or an
     FSDP-sharded model (every process holds the same global batch and trains on its rows)."""
     from tqdm.auto import tqdm
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = rank_world()
-    torch.manual_seed(tc.seed); np.random.seed(tc.seed); random.seed(tc.seed)
+    torch.manual_seed(tc.seed)
+    np.random.seed(tc.seed)
+    random.seed(tc.seed)
     opt = make_optimizer(model, tc)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
     step = load_checkpoint(out_dir, model, opt, sched, task) if resume else 0
@@ -365,37 +474,52 @@ def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: boo
     model.train()
     while step < tc.steps:
         t0 = time.perf_counter()
-        batch, info = task.next_batch(model, step)                       # the global batch, on the CPU
+        batch, info = task.next_batch(model, step)  # the global batch, on the CPU
         accum = info.pop("micro_batches", tc.grad_accum)
-        n_units = task.units(batch)                                      # the step's loss is a mean over all of them
+        n_units = task.units(batch)  # the step's loss is a mean over all of them
         sums = {}
         for i in range(accum):
             mine = {k: v.to(device) for k, v in _rows(_rows(batch, i, accum), rank, world).items()}
-            with autocast: objective, logged = task.loss(model, mine, tc, compiled)
-            (objective * world / n_units).backward()                     # FSDP averages gradients over processes
-            for k, v in logged.items(): sums[k] = sums.get(k, 0.0) + v.detach().float()
+            with autocast:
+                objective, logged = task.loss(model, mine, tc, compiled)
+            (objective * world / n_units).backward()  # FSDP averages gradients over processes
+            for k, v in logged.items():
+                sums[k] = sums.get(k, 0.0) + v.detach().float()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         lr = sched.get_last_lr()[0]
-        opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
         step += 1
-        for hook in getattr(model, "step_hooks", ()): hook(step, tc.steps)   # chapter 18: annealing, weight averaging
-        totals = torch.stack([torch.as_tensor(v, device=device) for v in sums.values()])   # (n_logged,)
-        if world > 1: torch.distributed.all_reduce(totals)
+        for hook in getattr(model, "step_hooks", ()):
+            hook(step, tc.steps)  # chapter 18: annealing, weight averaging
+        totals = torch.stack([torch.as_tensor(v, device=device) for v in sums.values()])  # (n_logged,)
+        if world > 1:
+            torch.distributed.all_reduce(totals)
         step_tokens = info.pop("tokens", 0)
         tokens_seen += step_tokens
-        m = {"step": step, **{k: v / n_units for k, v in zip(sums, totals.tolist())}, "lr": lr,
-             "grad_norm": float(_full(grad_norm)), "tokens": tokens_seen,
-             "tokens_per_s": step_tokens / (time.perf_counter() - t0), **info, **task.after_step(model, step)}
+        m = {
+            "step": step,
+            **{k: v / n_units for k, v in zip(sums, totals.tolist())},
+            "lr": lr,
+            "grad_norm": float(_full(grad_norm)),
+            "tokens": tokens_seen,
+            "tokens_per_s": step_tokens / (time.perf_counter() - t0),
+            **info,
+            **task.after_step(model, step),
+        }
         history.append(m)
         if rank == 0:
-            with open(metrics_path, "a") as f: f.write(json.dumps(m) + "\n")
+            with open(metrics_path, "a") as f:
+                f.write(json.dumps(m) + "\n")
         bar.update(1)
         bar.set_postfix({k: f"{v:.3g}" for k, v in m.items() if k in ("loss", "lr", "seq_len", "digit_acc", "margin")})
         done = step == tc.steps or (stop_after is not None and step >= stop_after)
         if done or step % tc.checkpoint_every == 0:
             save_checkpoint(out_dir, model, opt, sched, task, step)
             export_model(model, out_dir, tokenizer)
-        if done: break
+        if done:
+            break
     bar.close()
     model.eval()
     return history
@@ -403,6 +527,7 @@ def fit(model, task: Task, tc: TrainConfig, out_dir, tokenizer=None, resume: boo
 # %% ../nbs/07_training.ipynb #69c664be
 class PretrainTask(LMTask):
     "Pre-training's Task: the curriculum's packed windows (TrainData); each step sets the phase's context and RoPE θ."
+
     name = "pretrain"
 
     def __init__(self, data: TrainData, tc: TrainConfig):
@@ -414,29 +539,49 @@ class PretrainTask(LMTask):
         world = rank_world()[1]
         seqs, accum = micro_batches(self.tc, sch["seq_len"], world)
         batch = self.data.next_batch(sch["phase"], seqs * accum * world, sch["seq_len"])
-        return batch, {"micro_batches": accum, "tokens": batch["input_ids"].numel(), "phase": sch["phase"],
-                       "seq_len": sch["seq_len"], "rope_theta": sch["rope_theta"]}
+        return batch, {
+            "micro_batches": accum,
+            "tokens": batch["input_ids"].numel(),
+            "phase": sch["phase"],
+            "seq_len": sch["seq_len"],
+            "rope_theta": sch["rope_theta"],
+        }
 
     def after_step(self, model, step):
         dropped = self.data.dropped(schedule_at(step - 1, self.tc, model.cfg)["phase"])
-        return {"dropped": dropped} if dropped else {}           # hub streams: decontaminated, deduplicated
+        return {"dropped": dropped} if dropped else {}  # hub streams: decontaminated, deduplicated
 
-    def state_dict(self): return self.data.state_dict()
-    def load_state_dict(self, d): self.data.load_state_dict(d)
+    def state_dict(self):
+        return self.data.state_dict()
 
-def train(model: NanoLlama, tokenizer, tc: TrainConfig, out_dir, data: TrainData | None = None, resume: bool = False,
-          stop_after: int | None = None, progress: bool = True, compile: bool | None = None) -> list[dict]:
+    def load_state_dict(self, d):
+        self.data.load_state_dict(d)
+
+
+def train(
+    model: NanoLlama,
+    tokenizer,
+    tc: TrainConfig,
+    out_dir,
+    data: TrainData | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool = True,
+    compile: bool | None = None,
+) -> list[dict]:
     "Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`: metrics, checkpoints and the HF model in out_dir."
     check_batches(tc, model.cfg, rank_world()[1])
     task = PretrainTask(data or TrainData(tokenizer, seed=tc.seed), tc)
-    return fit(model, task, tc, out_dir, tokenizer, resume=resume, stop_after=stop_after, progress=progress,
-               compile=compile)
+    return fit(
+        model, task, tc, out_dir, tokenizer, resume=resume, stop_after=stop_after, progress=progress, compile=compile
+    )
 
 # %% ../nbs/07_training.ipynb #11d72880
 def step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, world: int = 1) -> dict[str, float]:
     "Chapter 00's `training_memory` (GiB per process) for the micro-batch `fit` runs at `seq_len` on `world` processes."
     seqs, _ = micro_batches(tc, seq_len, world)
     return training_memory(cfg, world, seqs * seq_len, tc.activation_checkpointing, tc.loss_chunk)
+
 
 _MEMORY_CHILD = """
 import json, sys, torch
@@ -465,72 +610,104 @@ for _ in range(steps):                     # the second step is the first with A
 print(json.dumps((kib("VmHWM:") - before) * 1024))
 """
 
+
 def measured_step_memory(cfg: ModelConfig, tc: TrainConfig, seq_len: int, steps: int = 2) -> float:
     """Peak memory (GiB) of `steps` real training steps of one micro-batch at context `seq_len`, measured in a fresh
     process (Linux: its peak resident memory, VmHWM, reset just before the model is built)."""
     import subprocess
+
     seqs, _ = micro_batches(tc, seq_len)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
     args = json.dumps([asdict(cfg), asdict(tc), seq_len, seqs, steps])
     r = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, args], capture_output=True, text=True, env=env)
-    if r.returncode: raise RuntimeError(f"memory measurement failed: {r.stderr.strip().splitlines()[-1:]}")
+    if r.returncode:
+        raise RuntimeError(f"memory measurement failed: {r.stderr.strip().splitlines()[-1:]}")
     return json.loads(r.stdout.strip().splitlines()[-1]) / 2**30
 
 # %% ../nbs/07_training.ipynb #d519c15c
-PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "L4": 121e12, "A10G": 70e12,
-                   "T4": 65e12}                                        # dense BF16 FLOP/s by GPU name
+PEAK_BF16_FLOPS = {
+    "H100": 989e12,
+    "H200": 989e12,
+    "A100": 312e12,
+    "L40S": 362e12,
+    "L4": 121e12,
+    "A10G": 70e12,
+    "T4": 65e12,
+}  # dense BF16 FLOP/s by GPU name
+
 
 def peak_flops(device) -> float | None:
     "Dense BF16 peak FLOP/s of `device` from its name (None for a CPU or an unknown GPU)."
     device = torch.device(device)
-    if device.type != "cuda": return None
+    if device.type != "cuda":
+        return None
     name = torch.cuda.get_device_name(device)
     return next((v for k, v in PEAK_BF16_FLOPS.items() if k in name), None)
+
 
 def throughput_table(run_dir, procs: int = 1, peak: float | None = None) -> list[dict]:
     "Median tokens/s and MFU of each stage (base/, sft/, dpo/ in `run_dir`), steps after the first."
     from nanollama.config import flops_per_token
     from nanollama.model import config_from_hf
+
     rows = []
     for stage in ("base", "sft", "dpo"):
         path = Path(run_dir) / stage / "metrics.jsonl"
-        if not path.is_file(): continue
+        if not path.is_file():
+            continue
         cfg = config_from_hf(json.loads((Path(run_dir) / stage / "config.json").read_text()))
         ms = [json.loads(l) for l in path.read_text().splitlines()]
         ms = ms[1:] or ms
         tps = float(np.median([m["tokens_per_s"] for m in ms]))
         fpt = float(np.median([flops_per_token(cfg, m.get("seq_len", cfg.max_seq_len)) for m in ms]))
-        rows.append({"stage": stage, "steps": len(ms) + 1, "tokens/s": round(tps),
-                     "TFLOP/s": round(tps * fpt / 1e12, 2), "MFU": round(tps * fpt / (procs * peak), 3) if peak else None})
+        rows.append(
+            {
+                "stage": stage,
+                "steps": len(ms) + 1,
+                "tokens/s": round(tps),
+                "TFLOP/s": round(tps * fpt / 1e12, 2),
+                "MFU": round(tps * fpt / (procs * peak), 3) if peak else None,
+            }
+        )
     return rows
+
 
 def _main(argv=None):
     import argparse
+
     p = argparse.ArgumentParser(prog="python -m nanollama.train", description="tokens/s and MFU of each stage of a run")
     p.add_argument("run_dir")
     p.add_argument("--procs", type=int, default=1)
     p.add_argument("--device", default="cuda")
     a = p.parse_args(argv)
     peak = peak_flops(a.device) if a.device != "cpu" else None
-    print(f"{'stage':6} {'steps':>6} {'tokens/s':>12} {'TFLOP/s':>9} {'MFU':>6}   "
-          f"({a.procs} process(es), peak {peak or 'unknown'})")
+    print(
+        f"{'stage':6} {'steps':>6} {'tokens/s':>12} {'TFLOP/s':>9} {'MFU':>6}   "
+        f"({a.procs} process(es), peak {peak or 'unknown'})"
+    )
     for r in throughput_table(a.run_dir, a.procs, peak):
         mfu = r["MFU"] if r["MFU"] is not None else "-"
         print(f"{r['stage']:6} {r['steps']:>6} {r['tokens/s']:>12,} {r['TFLOP/s']:>9} {mfu:>6}")
 
-if __name__ == "__main__" and "__file__" in globals(): _main()
+
+if __name__ == "__main__" and "__file__" in globals():
+    _main()
 
 # %% ../nbs/07_training.ipynb #2d66e412
 def plot_metrics(path, ax=None):
     "Loss and LR curves from a metrics.jsonl, phase boundaries marked."
     import matplotlib.pyplot as plt
+
     ms = [json.loads(l) for l in Path(path).read_text().splitlines()]
     steps = [m["step"] for m in ms]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3)) if ax is None else (None, ax)
-    a1.plot(steps, [m["loss"] for m in ms], lw=1); a1.set(xlabel="step", ylabel="loss", title="training loss")
-    a2.plot(steps, [m["lr"] for m in ms], lw=1); a2.set(xlabel="step", ylabel="learning rate", title="WSD schedule")
+    a1.plot(steps, [m["loss"] for m in ms], lw=1)
+    a1.set(xlabel="step", ylabel="loss", title="training loss")
+    a2.plot(steps, [m["lr"] for m in ms], lw=1)
+    a2.set(xlabel="step", ylabel="learning rate", title="WSD schedule")
     for a in (a1, a2):
         for i in range(1, len(ms)):
             if ms[i]["phase"] != ms[i - 1]["phase"]:
-                a.axvline(steps[i], color="gray", ls="--", lw=0.8); a.text(steps[i], a.get_ylim()[1], f" phase {ms[i]['phase']}", fontsize=7, va="top")
+                a.axvline(steps[i], color="gray", ls="--", lw=0.8)
+                a.text(steps[i], a.get_ylim()[1], f" phase {ms[i]['phase']}", fontsize=7, va="top")
     return fig

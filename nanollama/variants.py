@@ -29,15 +29,20 @@ __all__ = ['VARIANTS', 'VARIANT_PRESETS', 'SOFTCAP', 'POLY_ACTIVATIONS', 'varian
 # %% ../nbs/18_variants.ipynb #d28824a4
 VARIANTS: dict[str, dict] = {}
 
+
 def variant(name: str, what: str, exportable: bool = False):
     "Register `fn(model, tc) -> tc` as variant `name`."
+
     def register(fn):
         VARIANTS[name] = {"apply": fn, "what": what, "exportable": exportable}
         return fn
+
     return register
+
 
 # what won in this chapter's comparison at both budgets, beyond the spread of 3 seeds (see the table below)
 VARIANT_PRESETS = {"winners": ("muon",)}
+
 
 def parse_variants(spec: str | list[str] | None) -> list[str]:
     "['qknorm', 'relu2'] from 'qknorm,relu2' (or a list; a preset name expands); one clear error for an unknown name."
@@ -49,6 +54,7 @@ def parse_variants(spec: str | list[str] | None) -> list[str]:
         raise ValueError(f"unknown variant(s) {', '.join(unknown)}; choose from {choices}")
     return names
 
+
 def apply_variants(model: NanoLlama, tc, names) -> tuple[NanoLlama, object]:
     "Apply the named variants to a freshly built `model` (in place); returns (model, the TrainConfig to train it with)."
     for name in parse_variants(names):
@@ -58,7 +64,9 @@ def apply_variants(model: NanoLlama, tc, names) -> tuple[NanoLlama, object]:
     model.unexportable_variants = [n for n in model.variants if not VARIANTS[n]["exportable"]]
     return model, tc
 
-def _blocks(model): return list(model.layers)
+
+def _blocks(model):
+    return list(model.layers)
 
 # %% ../nbs/18_variants.ipynb #c488187b
 @variant("qknorm", "RMSNorm on every head's query and key before RoPE (nanochat, PolychromaticLM)")
@@ -67,15 +75,19 @@ def _qknorm(model, tc):
         block.self_attn.q_norm = RMSNorm(model.cfg.head_dim, model.cfg.norm_eps)
         block.self_attn.k_norm = RMSNorm(model.cfg.head_dim, model.cfg.norm_eps)
 
+
 class ReLU2MLP(nn.Module):
     "down(relu(up(x))²), hidden 1.5 x SwiGLU's so that the parameters match."
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         hidden = cfg.ffn_dim * 3 // 2
         self.up_proj = nn.Linear(cfg.dim, hidden, bias=False)
         self.down_proj = nn.Linear(hidden, cfg.dim, bias=False)
 
-    def forward(self, x): return self.down_proj(F.relu(self.up_proj(x)).square())       # (B, T, dim)
+    def forward(self, x):
+        return self.down_proj(F.relu(self.up_proj(x)).square())  # (B, T, dim)
+
 
 def _init_like(model, module):
     "Initialise a new module's matrices as NanoLlama does (normal, init_std; output projections scaled down)."
@@ -83,126 +95,183 @@ def _init_like(model, module):
     with torch.no_grad():
         for name, p in module.named_parameters():
             is_output = name.endswith(("o_proj.weight", "down_proj.weight", "out_proj.weight"))
-            if p.dim() >= 2: p.normal_(0.0, out_std if is_output else std)
+            if p.dim() >= 2:
+                p.normal_(0.0, out_std if is_output else std)
     return module
+
 
 @variant("relu2", "ReLU² MLP instead of SwiGLU, same parameters (nanochat)")
 def _relu2(model, tc):
-    for block in _blocks(model): block.mlp = _init_like(model, ReLU2MLP(model.cfg))
+    for block in _blocks(model):
+        block.mlp = _init_like(model, ReLU2MLP(model.cfg))
+
 
 SOFTCAP = 15.0
 
+
 def softcapped(head, cap: float = SOFTCAP):
     "A head whose logits are cap·tanh(logits / cap)."
-    def capped(h): return cap * torch.tanh(head(h) / cap)
+
+    def capped(h):
+        return cap * torch.tanh(head(h) / cap)
+
     return capped
+
 
 @variant("softcap", f"logits soft-capped at ±{SOFTCAP:g} (nanochat, Gemma 2)")
 def _softcap(model, tc):
-    model.head = softcapped(model.head)                 # the instance's head: NanoLlama.forward calls self.head
+    model.head = softcapped(model.head)  # the instance's head: NanoLlama.forward calls self.head
+
 
 @variant("untied", "a separate output matrix instead of the tied embedding (nanochat)", exportable=True)
 def _untied(model, tc):
-    if model.lm_head is not None: return
+    if model.lm_head is not None:
+        return
     model.lm_head = _init_like(model, nn.Linear(model.cfg.dim, model.cfg.vocab_size, bias=False))
     model.cfg = replace(model.cfg, tie_embeddings=False)
 
 # %% ../nbs/18_variants.ipynb #1998b552
 class MuonAdamW(torch.optim.Optimizer):
     "Muon for the blocks' 2-D weights, AdamW for every other parameter: one optimizer, one state dict."
-    def __init__(self, model: nn.Module, lr: float, betas=(0.9, 0.95), weight_decay: float = 0.1,
-                 momentum: float = 0.95):
+
+    def __init__(
+        self, model: nn.Module, lr: float, betas=(0.9, 0.95), weight_decay: float = 0.1, momentum: float = 0.95
+    ):
         blocks = {id(p) for layer in model.layers for p in layer.parameters()}
         params = [p for p in model.parameters() if p.requires_grad]
-        groups = [{"params": [p for p in params if p.dim() == 2 and id(p) in blocks], "muon": True},
-                  {"params": [p for p in params if p.dim() >= 2 and id(p) not in blocks], "muon": False},
-                  {"params": [p for p in params if p.dim() < 2], "muon": False, "weight_decay": 0.0}]
-        super().__init__([g for g in groups if g["params"]],
-                         {"lr": lr, "betas": betas, "weight_decay": weight_decay, "momentum": momentum, "eps": 1e-8})
+        groups = [
+            {"params": [p for p in params if p.dim() == 2 and id(p) in blocks], "muon": True},
+            {"params": [p for p in params if p.dim() >= 2 and id(p) not in blocks], "muon": False},
+            {"params": [p for p in params if p.dim() < 2], "muon": False, "weight_decay": 0.0},
+        ]
+        super().__init__(
+            [g for g in groups if g["params"]],
+            {"lr": lr, "betas": betas, "weight_decay": weight_decay, "momentum": momentum, "eps": 1e-8},
+        )
 
     @torch.no_grad()
     def step(self, closure=None):
         from torch.optim._muon import muon
         from torch.optim.adamw import adamw
+
         for g in self.param_groups:
             ps = [p for p in g["params"] if p.grad is not None]
-            if not ps: continue
+            if not ps:
+                continue
             grads = [p.grad for p in ps]
             if g["muon"]:
                 bufs = [self.state[p].setdefault("momentum_buffer", torch.zeros_like(p)) for p in ps]
-                muon(ps, grads, bufs, lr=g["lr"], weight_decay=g["weight_decay"], momentum=g["momentum"], nesterov=True,
-                     ns_coefficients=(3.4445, -4.775, 2.0315), ns_steps=5, eps=1e-7, adjust_lr_fn="match_rms_adamw",
-                     has_complex=False)
+                muon(
+                    ps,
+                    grads,
+                    bufs,
+                    lr=g["lr"],
+                    weight_decay=g["weight_decay"],
+                    momentum=g["momentum"],
+                    nesterov=True,
+                    ns_coefficients=(3.4445, -4.775, 2.0315),
+                    ns_steps=5,
+                    eps=1e-7,
+                    adjust_lr_fn="match_rms_adamw",
+                    has_complex=False,
+                )
             else:
                 for p in ps:
                     if not self.state[p]:
-                        self.state[p].update(step=torch.tensor(0.0), exp_avg=torch.zeros_like(p),
-                                             exp_avg_sq=torch.zeros_like(p))
+                        self.state[p].update(
+                            step=torch.tensor(0.0), exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p)
+                        )
                 st = [self.state[p] for p in ps]
-                adamw(ps, grads, [s["exp_avg"] for s in st], [s["exp_avg_sq"] for s in st], [], [s["step"] for s in st],
-                      amsgrad=False, beta1=g["betas"][0], beta2=g["betas"][1], lr=g["lr"],
-                      weight_decay=g["weight_decay"], eps=g["eps"], maximize=False)
+                adamw(
+                    ps,
+                    grads,
+                    [s["exp_avg"] for s in st],
+                    [s["exp_avg_sq"] for s in st],
+                    [],
+                    [s["step"] for s in st],
+                    amsgrad=False,
+                    beta1=g["betas"][0],
+                    beta2=g["betas"][1],
+                    lr=g["lr"],
+                    weight_decay=g["weight_decay"],
+                    eps=g["eps"],
+                    maximize=False,
+                )
+
 
 @variant("muon", "Muon for the blocks' matrices, AdamW for the rest (nanochat)", exportable=True)
-def _muon(model, tc): return replace(tc, optimizer="muon")
+def _muon(model, tc):
+    return replace(tc, optimizer="muon")
 
 # %% ../nbs/18_variants.ipynb #c99a3482
 POLY_ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "silu": F.silu, "gelu": F.gelu}
 
+
 class PolyGLU(nn.Module):
     "SwiGLU whose gate activation is a routed mixture of ReLU, Tanh, SiLU and GELU."
+
     def __init__(self, cfg: ModelConfig, router_dim: int = 32):
         super().__init__()
         K = len(POLY_ACTIVATIONS)
         self.gate_proj = nn.Linear(cfg.dim, cfg.ffn_dim, bias=False)
         self.up_proj = nn.Linear(cfg.dim, cfg.ffn_dim, bias=False)
         self.down_proj = nn.Linear(cfg.ffn_dim, cfg.dim, bias=False)
-        self.preference = nn.Parameter(torch.zeros(K))                         # static preference per activation
+        self.preference = nn.Parameter(torch.zeros(K))  # static preference per activation
         self.router = nn.Sequential(nn.Linear(cfg.dim, router_dim), nn.ReLU(), nn.Linear(router_dim, K))
-        self.tau = 1.0                                     # Gumbel temperature, annealed by a step hook
-        self.last_weights = None                           # (B, T, K) of the last forward, for analysis
+        self.tau = 1.0  # Gumbel temperature, annealed by a step hook
+        self.last_weights = None  # (B, T, K) of the last forward, for analysis
 
     def routing(self, x):
         "Mixture weights (B, T, K) from the causal mean of x (B, T, dim)."
         T = x.shape[1]
         # (B, T, dim): the mean of positions <= t
         pooled = x.float().cumsum(1) / torch.arange(1, T + 1, device=x.device)[:, None]
-        logits = self.preference + self.router(pooled.to(x.dtype)).float()                 # (B, T, K)
-        if self.training: return F.gumbel_softmax(logits, tau=self.tau, hard=False)
+        logits = self.preference + self.router(pooled.to(x.dtype)).float()  # (B, T, K)
+        if self.training:
+            return F.gumbel_softmax(logits, tau=self.tau, hard=False)
         return torch.softmax(logits / self.tau, dim=-1)
 
     def forward(self, x):
-        w = self.routing(x)                                                     # (B, T, K)
+        w = self.routing(x)  # (B, T, K)
         self.last_weights = w.detach()
-        g = self.gate_proj(x)                                                   # (B, T, ffn)
-        gate = sum(w[..., k:k + 1].to(g.dtype) * f(g) for k, f in enumerate(POLY_ACTIVATIONS.values()))
+        g = self.gate_proj(x)  # (B, T, ffn)
+        gate = sum(w[..., k : k + 1].to(g.dtype) * f(g) for k, f in enumerate(POLY_ACTIVATIONS.values()))
         return self.down_proj(gate * self.up_proj(x))
+
 
 def anneal_tau(step: int, steps: int, start: float = 1.0, end: float = 0.1) -> float:
     "Exponential annealing of the Gumbel temperature from `start` to `end` over the run."
     return start * (end / start) ** min(1.0, step / max(1, steps))
 
+
 @variant("polyglu", "SwiGLU's gate a routed mixture of ReLU/Tanh/SiLU/GELU, Gumbel τ 1.0 → 0.1 (PolychromaticLM)")
 def _polyglu(model, tc):
     for block in _blocks(model):
         block.mlp = _init_like(model, PolyGLU(model.cfg))
+
     def anneal(step, steps):
-        for block in _blocks(model): block.mlp.tau = anneal_tau(step, steps)
+        for block in _blocks(model):
+            block.mlp.tau = anneal_tau(step, steps)
+
     model.step_hooks = list(getattr(model, "step_hooks", [])) + [anneal]
+
 
 def routing_report(model, tokens: torch.Tensor) -> list[dict]:
     "Per PolyGLU layer: mean routing entropy (nats; log 4 = 1.386 is uniform) and the mean weight of each activation."
     was = model.training
     model.eval()
-    with torch.no_grad(): model(tokens)
+    with torch.no_grad():
+        model(tokens)
     model.train(was)
     rows = []
     for i, block in enumerate(_blocks(model)):
-        w = block.mlp.last_weights                                               # (B, T, K)
+        w = block.mlp.last_weights  # (B, T, K)
         entropy = -(w * w.clamp_min(1e-9).log()).sum(-1).mean().item()
         mean = w.mean((0, 1))
         weights = {k: round(v.item(), 3) for k, v in zip(POLY_ACTIVATIONS, mean)}
-        rows.append({"layer": i, "entropy": round(entropy, 3), **weights, "picks": list(POLY_ACTIVATIONS)[int(mean.argmax())]})
+        rows.append(
+            {"layer": i, "entropy": round(entropy, 3), **weights, "picks": list(POLY_ACTIVATIONS)[int(mean.argmax())]}
+        )
     return rows
 
 # %% ../nbs/18_variants.ipynb #872d9d33
@@ -211,18 +280,22 @@ def ternary(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     scale = w.abs().mean().clamp(min=1e-5)
     return (w / scale).round().clamp(-1, 1), scale
 
+
 def quantize_activations(x: torch.Tensor) -> torch.Tensor:
     "8-bit absmax quantise-dequantise, one scale per token (last dimension)."
     scale = 127.0 / x.abs().amax(-1, keepdim=True).clamp(min=1e-5)
     return (x * scale).round().clamp(-128, 127) / scale
 
+
 class BitLinear(nn.Linear):
     "A linear layer that computes with ternary weights and 8-bit activations; gradients pass straight through."
+
     def forward(self, x):
         q, scale = ternary(self.weight)
-        w = self.weight + (q * scale - self.weight).detach()                    # straight-through estimator
+        w = self.weight + (q * scale - self.weight).detach()  # straight-through estimator
         x = x + (quantize_activations(x) - x).detach()
         return F.linear(x, w.to(x.dtype))
+
 
 def _to_bitlinear(module: nn.Module):
     "Swap every nn.Linear inside `module` for a BitLinear holding the same weights."
@@ -231,11 +304,15 @@ def _to_bitlinear(module: nn.Module):
             bit = BitLinear(child.in_features, child.out_features, bias=False, device=child.weight.device)
             bit.weight = child.weight
             setattr(module, name, bit)
-        else: _to_bitlinear(child)
+        else:
+            _to_bitlinear(child)
+
 
 @variant("bitnet", "ternary BitLinear layers with 8-bit activations in every block (BitNet b1.58; NanoPrime)")
 def _bitnet(model, tc):
-    for block in _blocks(model): _to_bitlinear(block)
+    for block in _blocks(model):
+        _to_bitlinear(block)
+
 
 def bitnet_export_bytes(model) -> dict[str, int]:
     "Bytes of the blocks' linear weights in BF16 and packed ternary (2 bits per weight + one BF16 scale per matrix)."
@@ -245,7 +322,9 @@ def bitnet_export_bytes(model) -> dict[str, int]:
 # %% ../nbs/18_variants.ipynb #d2694d0f
 class LatentCache:
     "MLA's cache: per layer the latent c (B, S, r) and the shared rotary key (B, S, d_rope) of every past token."
-    def __init__(self): self.latent, self.rope_key, self.length = {}, {}, 0
+
+    def __init__(self):
+        self.latent, self.rope_key, self.length = {}, {}, 0
 
     def update(self, layer: int, c: torch.Tensor, k_rope: torch.Tensor):
         "Append this step's (B, T, r) latents and (B, T, d_rope) rotary keys; return everything cached so far."
@@ -253,20 +332,23 @@ class LatentCache:
             store[layer] = new if layer not in store else torch.cat([store[layer], new], 1)
         return self.latent[layer], self.rope_key[layer]
 
-    def advance(self, n: int): self.length += n
+    def advance(self, n: int):
+        self.length += n
 
     def bytes_per_token(self, bytes_per_value: int = 2) -> int:
         return sum(self.latent[l].shape[-1] + self.rope_key[l].shape[-1] for l in self.latent) * bytes_per_value
 
+
 class MLAttention(nn.Module):
     "Multi-head latent attention with a decoupled rotary key; same call as chapter 02's Attention."
+
     def __init__(self, cfg: ModelConfig, layer_idx: int = 0, rank: int | None = None):
         super().__init__()
         self.layer_idx, self.n_heads, self.head_dim = layer_idx, cfg.n_heads, cfg.head_dim
-        self.rank = rank or cfg.n_kv_heads * cfg.head_dim         # the latent holds as many numbers as GQA's keys alone
+        self.rank = rank or cfg.n_kv_heads * cfg.head_dim  # the latent holds as many numbers as GQA's keys alone
         H, hd = cfg.n_heads, cfg.head_dim
-        self.q_proj = nn.Linear(cfg.dim, H * 2 * hd, bias=False)                # per head: content part + rotary part
-        self.kv_down = nn.Linear(cfg.dim, self.rank + hd, bias=False)            # latent + the shared rotary key
+        self.q_proj = nn.Linear(cfg.dim, H * 2 * hd, bias=False)  # per head: content part + rotary part
+        self.kv_down = nn.Linear(cfg.dim, self.rank + hd, bias=False)  # latent + the shared rotary key
         self.kv_norm = RMSNorm(self.rank, cfg.norm_eps)
         self.k_up = nn.Linear(self.rank, H * hd, bias=False)
         self.v_up = nn.Linear(self.rank, H * hd, bias=False)
@@ -276,28 +358,31 @@ class MLAttention(nn.Module):
         "x (B, T, dim), cos/sin (B, T, hd) -> (B, T, dim)."
         B, T, _ = x.shape
         H, hd = self.n_heads, self.head_dim
-        q = self.q_proj(x).view(B, T, H, 2 * hd).transpose(1, 2)                  # (B, H, T, 2hd)
+        q = self.q_proj(x).view(B, T, H, 2 * hd).transpose(1, 2)  # (B, H, T, 2hd)
         q = torch.cat([q[..., :hd], apply_rope(q[..., hd:], cos, sin)], -1)
-        c, k_rope = self.kv_down(x).split([self.rank, hd], -1)                   # (B, T, r), (B, T, hd)
+        c, k_rope = self.kv_down(x).split([self.rank, hd], -1)  # (B, T, r), (B, T, hd)
         c, k_rope = self.kv_norm(c), apply_rope(k_rope[:, None], cos, sin)[:, 0]
         if cache is not None:
             if not isinstance(cache, LatentCache):
                 raise ValueError("MLA decodes with a LatentCache (its cache is the latent)")
-            c, k_rope = cache.update(self.layer_idx, c, k_rope)                  # (B, S, r), (B, S, hd)
+            c, k_rope = cache.update(self.layer_idx, c, k_rope)  # (B, S, r), (B, S, hd)
         S = c.shape[1]
-        k = self.k_up(c).view(B, S, H, hd).transpose(1, 2)                        # (B, H, S, hd)
-        k = torch.cat([k, k_rope[:, None].expand(B, H, S, hd)], -1)               # (B, H, S, 2hd)
-        v = self.v_up(c).view(B, S, H, hd).transpose(1, 2)                        # (B, H, S, hd)
-        y = attention(q, k, v, doc_ids)                                           # (B, H, T, hd)
+        k = self.k_up(c).view(B, S, H, hd).transpose(1, 2)  # (B, H, S, hd)
+        k = torch.cat([k, k_rope[:, None].expand(B, H, S, hd)], -1)  # (B, H, S, 2hd)
+        v = self.v_up(c).view(B, S, H, hd).transpose(1, 2)  # (B, H, S, hd)
+        y = attention(q, k, v, doc_ids)  # (B, H, T, hd)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, H * hd))
+
 
 @variant("mla", "multi-head latent attention, rank n_kv·d_h, decoupled RoPE key (NanoPrime, DeepSeek-V2)")
 def _mla(model, tc):
-    for i, block in enumerate(_blocks(model)): block.self_attn = _init_like(model, MLAttention(model.cfg, i))
+    for i, block in enumerate(_blocks(model)):
+        block.self_attn = _init_like(model, MLAttention(model.cfg, i))
 
 # %% ../nbs/18_variants.ipynb #0e6d1a6e
 class MambaMixer(nn.Module):
     "A Mamba (S6) layer with the attention's call signature: x (B, T, dim) -> (B, T, dim)."
+
     def __init__(self, cfg: ModelConfig, layer_idx: int = 0, d_state: int = 16, d_conv: int = 4, expand: int = 2):
         super().__init__()
         d_inner, self.dt_rank, self.d_state = expand * cfg.dim, math.ceil(cfg.dim / 16), d_state
@@ -311,17 +396,22 @@ class MambaMixer(nn.Module):
         self.out_proj = nn.Linear(d_inner, cfg.dim, bias=False)
 
     def forward(self, x, cos=None, sin=None, doc_ids=None, cache=None):
-        if cache is not None: raise ValueError("the Mamba variant has no decoding cache; train and score only")
+        if cache is not None:
+            raise ValueError("the Mamba variant has no decoding cache; train and score only")
         B, T, _ = x.shape
-        xs, z = self.in_proj(x).chunk(2, -1)                                       # (B, T, d_inner) each
+        xs, z = self.in_proj(x).chunk(2, -1)  # (B, T, d_inner) each
         xs = F.silu(causal_conv(xs, self.conv1d.weight, self.conv1d.bias, doc_ids))
         dt, Bm, Cm = self.x_proj(xs).split([self.dt_rank, self.d_state, self.d_state], -1)
-        dt = F.softplus(self.dt_proj(dt)).float()                                  # (B, T, d_inner)
-        A = -torch.exp(self.A_log)                                                 # (d_inner, N)
-        keep = torch.ones(B, T, device=x.device) if doc_ids is None else \
-            torch.cat([torch.ones(B, 1, device=x.device), (doc_ids[:, 1:] == doc_ids[:, :-1]).float()], 1)
+        dt = F.softplus(self.dt_proj(dt)).float()  # (B, T, d_inner)
+        A = -torch.exp(self.A_log)  # (d_inner, N)
+        keep = (
+            torch.ones(B, T, device=x.device)
+            if doc_ids is None
+            else torch.cat([torch.ones(B, 1, device=x.device), (doc_ids[:, 1:] == doc_ids[:, :-1]).float()], 1)
+        )
         y = selective_scan(xs.float(), dt, A, Bm.float(), Cm.float(), keep) + self.D * xs.float()
         return self.out_proj((y.to(x.dtype) * F.silu(z)))
+
 
 def causal_conv(x, weight, bias, doc_ids=None):
     """Depthwise causal convolution of x (B, T, D) with Conv1d weights (D, 1, K), never across a document boundary:
@@ -329,41 +419,51 @@ def causal_conv(x, weight, bias, doc_ids=None):
     T, K = x.shape[1], weight.shape[-1]
     out = bias + x * weight[:, 0, K - 1]
     for j in range(1, K):
-        shifted = F.pad(x, (0, 0, j, 0))[:, :T]                                    # x_{t-j}; zeros before the start
-        if doc_ids is not None: shifted = shifted * (doc_ids == F.pad(doc_ids, (j, 0), value=-1)[:, :T])[..., None]
+        shifted = F.pad(x, (0, 0, j, 0))[:, :T]  # x_{t-j}; zeros before the start
+        if doc_ids is not None:
+            shifted = shifted * (doc_ids == F.pad(doc_ids, (j, 0), value=-1)[:, :T])[..., None]
         out = out + shifted * weight[:, 0, K - 1 - j]
     return out
 
-@torch.compiler.disable                         # a Python loop over time: compiling would unroll it step by step
+
+@torch.compiler.disable  # a Python loop over time: compiling would unroll it step by step
 def selective_scan(x, dt, A, Bm, Cm, keep):
     """y_t = C_t · h_t with h_t = keep_t · exp(dt_t A) h_{t-1} + dt_t B_t x_t.
     x, dt (B, T, D); A (D, N); Bm, Cm (B, T, N); keep (B, T): 0 where a new document starts (the state is reset)."""
     Bsz, T, D = x.shape
-    h = x.new_zeros(Bsz, D, A.shape[1])                                            # (B, D, N)
+    h = x.new_zeros(Bsz, D, A.shape[1])  # (B, D, N)
     ys = []
     for t in range(T):
-        decay = torch.exp(dt[:, t, :, None] * A) * keep[:, t, None, None]         # (B, D, N)
+        decay = torch.exp(dt[:, t, :, None] * A) * keep[:, t, None, None]  # (B, D, N)
         h = decay * h + dt[:, t, :, None] * Bm[:, t, None, :] * x[:, t, :, None]
-        ys.append((h * Cm[:, t, None, :]).sum(-1))                                 # (B, D)
-    return torch.stack(ys, 1)                                                      # (B, T, D)
+        ys.append((h * Cm[:, t, None, :]).sum(-1))  # (B, D)
+    return torch.stack(ys, 1)  # (B, T, D)
+
 
 @variant("mamba", "Mamba (selective SSM) instead of attention in every other layer (NanoPrime / Elleci)")
 def _mamba(model, tc):
     for i, block in enumerate(_blocks(model)):
-        if i % 2 == 1: block.self_attn = _init_like(model, MambaMixer(model.cfg, i))
+        if i % 2 == 1:
+            block.self_attn = _init_like(model, MambaMixer(model.cfg, i))
 
 # %% ../nbs/18_variants.ipynb #7b0dea9f
 @variant("swa", "the weights averaged over the last 20% of training (NanoPrime / Elleci)", exportable=True)
 def _swa(model, tc):
     from torch.optim.swa_utils import AveragedModel
+
     state = {"avg": None}
+
     def average(step, steps):
-        if step <= int(0.8 * steps): return
-        if state["avg"] is None: state["avg"] = AveragedModel(model, use_buffers=False)
-        state["avg"].update_parameters(model)                  # the first call copies, then a running mean
-        if step == steps:                                                     # the run ends with the average
+        if step <= int(0.8 * steps):
+            return
+        if state["avg"] is None:
+            state["avg"] = AveragedModel(model, use_buffers=False)
+        state["avg"].update_parameters(model)  # the first call copies, then a running mean
+        if step == steps:  # the run ends with the average
             with torch.no_grad():
-                for p, a in zip(model.parameters(), state["avg"].module.parameters()): p.copy_(a)
+                for p, a in zip(model.parameters(), state["avg"].module.parameters()):
+                    p.copy_(a)
+
     model.step_hooks = list(getattr(model, "step_hooks", [])) + [average]
 
 # %% ../nbs/18_variants.ipynb #c298dfb8
@@ -372,8 +472,10 @@ def kv_cache_bytes(model, bytes_per_value: int = 2) -> int:
     total = 0
     for block in _blocks(model):
         a = block.self_attn
-        if isinstance(a, MLAttention): total += (a.rank + a.head_dim) * bytes_per_value
-        elif isinstance(a, Attention): total += 2 * a.n_kv_heads * a.head_dim * bytes_per_value
+        if isinstance(a, MLAttention):
+            total += (a.rank + a.head_dim) * bytes_per_value
+        elif isinstance(a, Attention):
+            total += 2 * a.n_kv_heads * a.head_dim * bytes_per_value
     return total
 
 # %% ../nbs/18_variants.ipynb #5f26cd83
@@ -387,10 +489,12 @@ def split_corpus(corpus: dict, held_out: float = 0.05) -> tuple[dict, dict]:
             train[phase][name], val[phase][name] = docs[:cut], docs[cut:] or docs[-1:]
     return train, val
 
+
 @torch.no_grad()
 def validation_loss(model, tok, val_corpus: dict, seq_len: int, batches: int = 4, batch: int = 8) -> float:
     "Mean cross-entropy per target token on packed phase-1 validation windows (the same windows for every model)."
     from nanollama.train import TrainData, chunked_loss
+
     data = TrainData(tok, seed=0, corpus=val_corpus)
     was = model.training
     model.eval()
@@ -402,56 +506,91 @@ def validation_loss(model, tok, val_corpus: dict, seq_len: int, batches: int = 4
     model.train(was)
     return ce / n
 
-def train_variant(names: list[str], cfg: ModelConfig, tc, tok, train_corpus: dict, val_corpus: dict, out_dir,
-                  seed: int = 0) -> dict:
+
+def train_variant(
+    names: list[str], cfg: ModelConfig, tc, tok, train_corpus: dict, val_corpus: dict, out_dir, seed: int = 0
+) -> dict:
     "Train NanoLlama(cfg) with `names` applied for tc.steps; its size, speed, loss curve and validation loss."
     from nanollama.train import TrainData, PretrainTask, fit
+
     torch.manual_seed(seed)
     model, tc = apply_variants(NanoLlama(cfg), replace(tc, seed=seed), names)
     t0 = time.perf_counter()
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):   # 60-odd runs: no per-run export notes
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):  # 60-odd runs: no per-run export notes
         warnings.simplefilter("ignore")
-        hist = fit(model, PretrainTask(TrainData(tok, seed=seed, corpus=train_corpus), tc), tc, out_dir, tok,
-                   progress=False, compile=False)
+        hist = fit(
+            model,
+            PretrainTask(TrainData(tok, seed=seed, corpus=train_corpus), tc),
+            tc,
+            out_dir,
+            tok,
+            progress=False,
+            compile=False,
+        )
     seconds = time.perf_counter() - t0
     step_seconds = [(m["tokens"] - (hist[i - 1]["tokens"] if i else 0)) / m["tokens_per_s"] for i, m in enumerate(hist)]
-    elapsed = torch.tensor(step_seconds).cumsum(0)                               # training time at the end of each step
-    return {"variant": "+".join(names) or "baseline", "seed": seed, "steps": tc.steps, "params": model.num_params(),
-            "seconds": seconds, "tokens_per_s": hist[-1]["tokens"] / seconds,
-            "kv_bytes_per_token": kv_cache_bytes(model),
-            "val_loss": validation_loss(model, tok, val_corpus, tc.context_ramp[0]),
-            "curve": [(round(t, 3), m["loss"]) for t, m in zip(elapsed.tolist(), hist)], "model": model}
+    elapsed = torch.tensor(step_seconds).cumsum(0)  # training time at the end of each step
+    return {
+        "variant": "+".join(names) or "baseline",
+        "seed": seed,
+        "steps": tc.steps,
+        "params": model.num_params(),
+        "seconds": seconds,
+        "tokens_per_s": hist[-1]["tokens"] / seconds,
+        "kv_bytes_per_token": kv_cache_bytes(model),
+        "val_loss": validation_loss(model, tok, val_corpus, tc.context_ramp[0]),
+        "curve": [(round(t, 3), m["loss"]) for t, m in zip(elapsed.tolist(), hist)],
+        "model": model,
+    }
 
-def compare_variants(names: list[str], cfg: ModelConfig, tc, tok, corpus: dict, seeds=(0, 1, 2),
-                     work_dir=None) -> list[dict]:
+
+def compare_variants(
+    names: list[str], cfg: ModelConfig, tc, tok, corpus: dict, seeds=(0, 1, 2), work_dir=None
+) -> list[dict]:
     "Every variant in `names` (and the baseline) at equal tokens and at equal time, for every seed: one row per run."
     import tempfile, shutil
+
     train_corpus, val_corpus = split_corpus(corpus)
     work = Path(work_dir or tempfile.mkdtemp())
     rows = []
-    train_variant([], cfg, replace(tc, steps=2), tok, train_corpus, val_corpus, work / "warm-up")   # first-call costs
+    train_variant([], cfg, replace(tc, steps=2), tok, train_corpus, val_corpus, work / "warm-up")  # first-call costs
     for seed in seeds:
         base = train_variant([], cfg, tc, tok, train_corpus, val_corpus, work / f"base-{seed}", seed)
-        rows.append({**base, "budget": "equal tokens"}); rows.append({**base, "budget": "equal time"})
+        rows.append({**base, "budget": "equal tokens"})
+        rows.append({**base, "budget": "equal time"})
         for name in names:
             r = train_variant([name], cfg, tc, tok, train_corpus, val_corpus, work / f"{name}-{seed}-tokens", seed)
             rows.append({**r, "budget": "equal tokens"})
-            steps = max(2, round(tc.steps * base["seconds"] / r["seconds"]))     # the baseline's seconds, this speed
+            steps = max(2, round(tc.steps * base["seconds"] / r["seconds"]))  # the baseline's seconds, this speed
             if steps != tc.steps:
-                r = train_variant([name], cfg, replace(tc, steps=steps, warmup_steps=min(tc.warmup_steps, steps // 2)),
-                                  tok, train_corpus, val_corpus, work / f"{name}-{seed}-time", seed)
+                r = train_variant(
+                    [name],
+                    cfg,
+                    replace(tc, steps=steps, warmup_steps=min(tc.warmup_steps, steps // 2)),
+                    tok,
+                    train_corpus,
+                    val_corpus,
+                    work / f"{name}-{seed}-time",
+                    seed,
+                )
             rows.append({**r, "budget": "equal time"})
     shutil.rmtree(work, ignore_errors=True)
     return rows
 
+
 def summary_table(rows: list[dict]):
     "Per variant: parameters, tokens/s, KV bytes/token, validation loss at both budgets (mean ± half the seed range)."
     import pandas as pd
+
     df = pd.DataFrame([{k: v for k, v in r.items() if k not in ("curve", "model")} for r in rows])
     out = []
     for name, g in df.groupby("variant", sort=False):
-        row = {"variant": name, "parameters": int(g["params"].iloc[0]), "tokens/s": int(g["tokens_per_s"].mean()),
-               "KV bytes/token": int(g["kv_bytes_per_token"].iloc[0])}
+        row = {
+            "variant": name,
+            "parameters": int(g["params"].iloc[0]),
+            "tokens/s": int(g["tokens_per_s"].mean()),
+            "KV bytes/token": int(g["kv_bytes_per_token"].iloc[0]),
+        }
         for budget in ("equal tokens", "equal time"):
             v = g[g.budget == budget]["val_loss"]
             row[f"val loss, {budget}"] = f"{v.mean():.3f} ± {(v.max() - v.min()) / 2:.3f}"
