@@ -187,7 +187,7 @@ def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output
         shutil.rmtree(io_dir, ignore_errors=True)
 
 # %% ../nbs/11_agent.ipynb #623fa146
-from .sft import SYSTEM_PROMPT, TOOL_SCHEMA, parse_assistant
+from .tokenizer import SYSTEM_PROMPT, TOOL_SCHEMA, parse_assistant
 from .tokenizer import IM_END, EOT, TOOL_CALL
 
 
@@ -202,6 +202,12 @@ class Step:
     tool_result: ToolResult | None = None
     answer: str | None = None
     error: str | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> Step:
+        "The step of one assistant turn's raw text (its tool has not run yet)."
+        t = parse_assistant(raw)
+        return cls(raw, t.thought, t.raw_tool_call, t.tool_call, answer=t.answer, error=t.error)
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k != "tool_result"}
@@ -273,17 +279,16 @@ class Agent:
 
     def take_turn(self, tr: Transcript, raw: str) -> bool:
         "Record one assistant turn in `tr` and run its tool call; True once the transcript has its final answer."
-        turn = parse_assistant(raw)
-        step = Step(raw, turn.thought, turn.raw_tool_call, turn.tool_call, answer=turn.answer, error=turn.error)
+        step = Step.parse(raw)
         tr.steps.append(step)
         tr.messages.append({"role": "assistant", "content": raw})
-        if turn.tool_call is not None:
-            step.tool_result = run_python(turn.tool_call["arguments"]["code"], timeout=self.tool_timeout)
+        if step.tool_call is not None:
+            step.tool_result = run_python(step.tool_call["arguments"]["code"], timeout=self.tool_timeout)
             tr.messages.append({"role": "tool", "content": step.tool_result.as_text() or "(no output)"})
-        elif turn.raw_tool_call is not None:  # malformed call: tell the model, let it retry
-            tr.messages.append({"role": "tool", "content": f"Error: {turn.error}"})
+        elif step.raw_tool_call is not None:  # malformed call: tell the model, let it retry
+            tr.messages.append({"role": "tool", "content": f"Error: {step.error}"})
         else:
-            tr.final_answer = turn.answer
+            tr.final_answer = step.answer
             return True
         return False
 

@@ -211,7 +211,7 @@ def cmd_dpo(args) -> int:
     from nanollama.distributed import load_for_training, end_distributed
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
-    from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
+    from nanollama.dpo import DPO_LR, preference_pairs, hub_preference_pairs, dpo_train
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -234,7 +234,7 @@ def cmd_dpo(args) -> int:
             args.out,
             steps=args.steps,
             batch_size=args.batch_size,
-            lr=args.lr,
+            lr=DPO_LR if args.lr is None else args.lr,
             beta=args.beta,
             seed=args.seed,
             resume=args.resume,
@@ -256,6 +256,7 @@ def cmd_dpo(args) -> int:
 def cmd_speedrun(args) -> int:
     import torch
     from nanollama.config import load_settings, get_preset
+    from dataclasses import replace
     from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, GPU_1B, plan_1b
 
     get_preset(args.preset)
@@ -267,6 +268,7 @@ def cmd_speedrun(args) -> int:
             f"the speedrun is scaled for nanollama-tiny (CPU or GPU) and nanollama-1b (GPUs), not {args.preset}"
         )
     config = GPU_1B if args.preset == "nanollama-1b" else SMOKE if args.smoke else SpeedrunConfig()
+    config = replace(config, seed=load_settings().seed)  # settings.ini's seed reaches every stage
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out or load_settings().out_dir / "speedrun")
@@ -438,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--batch-size", type=int, default=8)
     f.add_argument("--seq-len", type=int, default=512)
     f.add_argument("--lr", type=float, default=1e-3)
-    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--seed", type=int, help="default: settings.ini's seed")
     f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     f.add_argument("--threads", type=int, default=None)
@@ -475,9 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--steps", type=int, default=100)
     d.add_argument("--pairs", type=int, default=256)
     d.add_argument("--batch-size", type=int, default=8)
-    d.add_argument("--lr", type=float, default=5e-5)
+    d.add_argument("--lr", type=float, help="default: chapter 12's DPO_LR (1e-4)")
     d.add_argument("--beta", type=float, default=0.1)
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--seed", type=int, help="default: settings.ini's seed")
     d.add_argument("--threads", type=int, default=None)
     _resume_args(d, every=50)
     _engine_args(d)
@@ -581,6 +583,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("sft", "dpo") and args.seed is None:
+        from nanollama.config import load_settings
+
+        args.seed = load_settings().seed  # flag > env > settings.ini, like every setting
     if getattr(args, "data_source", None):
         os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source  # flag > env > settings.ini
     try:

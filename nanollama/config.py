@@ -174,7 +174,7 @@ class Settings:
     "Run settings: see settings.ini for what each one means."
 
     preset: str = "nanollama-tiny"
-    data_dir: Path = Path("../shared/data")
+    data_dir: Path = Path("~/.cache/nanollama/data")  # GSM8K/MMLU files; missing: loaded from the hub ids below
     cache_dir: Path = Path("~/.cache/nanollama")
     out_dir: Path = Path("runs")
     seed: int = 1337

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 from .agent import Agent, Step, ToolResult, Transcript, sandbox_layers
-from .sft import SYSTEM_PROMPT, parse_assistant
+from .tokenizer import SYSTEM_PROMPT, chatml
 from .tokenizer import IM_END, THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
@@ -87,8 +87,7 @@ def live_messages(raw: str) -> list[dict]:
     before, start, rest = raw.partition(THOUGHT_START)
     if start and THOUGHT_END not in rest:
         return [_msg(esc(rest.strip()) or "…", "💭 Thought", status="pending")]
-    t = parse_assistant(raw)
-    return step_messages(Step(raw, t.thought, t.raw_tool_call, t.tool_call, answer=t.answer), live=True)
+    return step_messages(Step.parse(raw), live=True)
 
 
 def transcript_messages(tr: Transcript) -> list[dict]:
@@ -267,13 +266,10 @@ class GlassBox:
     def prompt_text(self, messages: list[dict]) -> str:
         "The conversation exactly as the model reads it (chat template, special tokens visible)."
         if self.tok is None:
-            return (
-                "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-                + "<|im_start|>assistant\n"
-            )
+            return chatml(messages)
         return self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
-    def _work(self, q, stop, question, convo, gen, max_tokens, constrained):
+    def _work(self, q, stop, question, convo, gen, max_new_tokens, constrained):
         "Runs in the worker thread: generate, and report everything through the queue."
 
         def on_token(t):
@@ -285,15 +281,15 @@ class GlassBox:
         try:
             with self.lock:
                 if self.chat_mode:
-                    q.put(("done", self._chat(q, question, convo, gen, max_tokens)))
+                    q.put(("done", self._chat(q, question, convo, gen, max_new_tokens)))
                 else:
-                    q.put(("done", self._agent_run(q, question, gen, max_tokens, constrained)))
+                    q.put(("done", self._agent_run(q, question, gen, max_new_tokens, constrained)))
         except Cancelled:
             q.put(("error", "stopped."))
         except Exception as e:
             q.put(("error", f"{type(e).__name__}: {e}"))
 
-    def _chat(self, q, question, convo, gen, max_tokens) -> str:
+    def _chat(self, q, question, convo, gen, max_new_tokens) -> str:
         from nanollama.generate import Chat
 
         messages = convo + [{"role": "user", "content": question}]
@@ -302,12 +298,12 @@ class GlassBox:
             raise ValueError(
                 f"the conversation is {n} tokens; the model's context is {self.model.cfg.max_seq_len}. Press Clear to start over."
             )
-        chat = Chat(self.model, self.tok, max_len=n + max_tokens + 1)
+        chat = Chat(self.model, self.tok, max_len=n + max_new_tokens + 1)
         chat.messages = list(convo)
         q.put(("prompt", messages))
-        return chat.send(question, max_new_tokens=max_tokens, **gen)
+        return chat.send(question, max_new_tokens=max_new_tokens, **gen)
 
-    def _agent_run(self, q, question, gen, max_tokens, constrained) -> Transcript:
+    def _agent_run(self, q, question, gen, max_new_tokens, constrained) -> Transcript:
         agent, inner = self.agent, self.agent.respond
 
         def respond(messages, **kw):  # announce each turn's context and its raw text
@@ -316,7 +312,7 @@ class GlassBox:
             q.put(("turn", raw))
             return raw
 
-        agent.respond, agent.max_new_tokens = respond, max_tokens
+        agent.respond, agent.max_new_tokens = respond, max_new_tokens
         agent.constraint = self.constraint if constrained else None
         try:
             return agent.run(question, **gen)
@@ -324,7 +320,7 @@ class GlassBox:
             del agent.respond
             agent.constraint = self.constraint
 
-    def stream(self, message, history, convo, temperature=0.0, top_p=1.0, max_tokens=256, constrained=True, seed=0):
+    def stream(self, message, history, convo, temperature=0.0, top_p=1.0, max_new_tokens=256, constrained=True, seed=0):
         "The Gradio callback: yields (textbox, chat, convo, raw stream, probability html, least-confident rows)."
         history, convo = list(history or []), list(convo or [])
         text = (message or "").strip()
@@ -342,7 +338,7 @@ class GlassBox:
         gen = dict(temperature=float(temperature), top_p=float(top_p), seed=int(seed or 0) if temperature > 0 else None)
         q, stop = queue.SimpleQueue(), threading.Event()
         threading.Thread(
-            target=self._work, args=(q, stop, text, convo, gen, int(max_tokens), bool(constrained)), daemon=True
+            target=self._work, args=(q, stop, text, convo, gen, int(max_new_tokens), bool(constrained)), daemon=True
         ).start()
         done, turns, tool_texts, ids, records, prompt, said, last = None, [], {}, [], [], "", "", 0.0
         yield "", history + [_msg("…")], convo, "", probs_html(self.tok, []), []
@@ -389,11 +385,7 @@ class GlassBox:
             return [_msg(esc(current.replace(IM_END, "")) or "…")] if current or not turns else []
         out = []
         for i, raw in enumerate(turns):
-            t = parse_assistant(raw)
-            out += step_messages(
-                Step(raw, t.thought, t.raw_tool_call, t.tool_call, answer=t.answer, error=t.error),
-                tool_text=tool_texts.get(i),
-            )
+            out += step_messages(Step.parse(raw), tool_text=tool_texts.get(i))
         return out + (live_messages(current) if current else [])
 
 # %% ../nbs/16_glass_box_demo.ipynb #d9f17cd8
@@ -444,7 +436,7 @@ def build_demo(
                 with gr.Accordion("Decoding", open=False):
                     temperature = gr.Slider(0, 2, value=0.0, step=0.05, label="temperature (0 = greedy)")
                     top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top-p")
-                    max_tokens = gr.Slider(16, 1024, value=256, step=16, label="max new tokens per turn")
+                    max_new_tokens = gr.Slider(16, 1024, value=256, step=16, label="max new tokens per turn")
                     constrained = gr.Checkbox(value=True, label="constrained decoding of tool calls (JSON schema)")
                     seed = gr.Number(value=0, precision=0, label="seed (when temperature > 0)")
                 with gr.Tab("Probabilities"):
@@ -467,7 +459,7 @@ def build_demo(
                     )
                 gr.Markdown(_layers_md(), elem_id="layers")
         convo = gr.State([])
-        inputs = [msg, chat, convo, temperature, top_p, max_tokens, constrained, seed]
+        inputs = [msg, chat, convo, temperature, top_p, max_new_tokens, constrained, seed]
         outputs = [msg, chat, convo, raw, probs, worst]
         send = msg.submit(box.stream, inputs, outputs, api_name="chat", concurrency_id="model", concurrency_limit=1)
         stop_btn.click(None, cancels=[send])

@@ -14,8 +14,8 @@ from .packing import IGNORE
 from .train import Task
 
 # %% auto #0
-__all__ = ['PAIR_KINDS', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair', 'DPOTask',
-           'dpo_train']
+__all__ = ['PAIR_KINDS', 'DPO_LR', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair',
+           'DPOTask', 'dpo_train']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
 def dpo_loss(
@@ -57,7 +57,8 @@ def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
     """n pairs {prompt, chosen, rejected, kind} from verified arithmetic tool conversations (chapter 04b problems, never
     the evaluation numbers). The rejected side is one of the agent's real failure modes: a wrong final answer, a malformed
     call, no thought, the wrong operation in the code, or a miscopied operand."""
-    from nanollama.sft import arithmetic_tool_examples, assistant_content, tool_call_text, TOOL_CALL
+    from nanollama.sft import arithmetic_tool_examples
+    from nanollama.tokenizer import assistant_content, tool_call_text, TOOL_CALL
     from nanollama.arithmetic import eval_numbers
     from nanollama.agent import run_python
 
@@ -96,7 +97,7 @@ def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
 def hub_preference_pairs(n: int) -> list[dict]:
     "General chat preferences from HuggingFaceH4/ultrafeedback_binarized (streamed), assistant turns with an empty thought."
     from datasets import load_dataset
-    from nanollama.sft import assistant_content
+    from nanollama.tokenizer import assistant_content
 
     wrap = lambda msgs: [
         {
@@ -216,6 +217,9 @@ class DPOTask(Task):
         self.rng.setstate(d["rng"])
 
 
+DPO_LR = 1e-4  # the one default: the CLI, the speedrun and this chapter all train with it
+
+
 def dpo_train(
     policy,
     tok,
@@ -223,7 +227,7 @@ def dpo_train(
     out_dir,
     steps: int = 100,
     batch_size: int = 8,
-    lr: float = 5e-5,
+    lr: float = DPO_LR,
     beta: float = 0.1,
     precompute_reference: bool = False,
     seed: int = 0,

@@ -21,13 +21,14 @@ from .config import Settings, load_settings
 from .decontam import load_benchmark
 from .generate import generate, generate_batch
 from .pretrained import load_model_and_tokenizer, resolve_model
-from .sft import parse_assistant
+from .tokenizer import parse_assistant
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
 __all__ = ['MMLU_PROMPT', 'GSM8K_TASK', 'NanoLlamaLM', 'ANNOTATION_STEP', 'write_tasks', 'available_tasks', 'check_tasks',
            'load_causal_lm', 'results_table', 'run_eval', 'to_python', 'safe_eval', 'parse_number', 'check_claim',
-           'arithmetic_claims', 'extract_answer', 'Step', 'reference_steps', 'check_transcript', 'process_report']
+           'arithmetic_claims', 'extract_answer', 'CheckedStep', 'reference_steps', 'check_transcript',
+           'process_report']
 
 # %% ../nbs/14_evaluation.ipynb #202378af
 MMLU_PROMPT = (
@@ -291,7 +292,7 @@ class NanoLlamaLM(TemplateLM):
             self.cache_hook.add_partial("loglikelihood_rolling", r.args, t)
         return totals
 
-    def _complete(self, ids: list[int], until: list[str], max_new: int, **sampling) -> str:
+    def _complete(self, ids: list[int], until: list[str], max_new_tokens: int, **sampling) -> str:
         "Text generated after `ids`, cut at the first stop string."
         out = []
 
@@ -302,7 +303,12 @@ class NanoLlamaLM(TemplateLM):
 
         try:
             generate(
-                self.model, ids, max_new_tokens=max_new, stop_ids={self.eot_token_id}, on_token=on_token, **sampling
+                self.model,
+                ids,
+                max_new_tokens=max_new_tokens,
+                stop_ids={self.eot_token_id},
+                on_token=on_token,
+                **sampling,
             )
         except _StopText:
             pass
@@ -320,17 +326,19 @@ class NanoLlamaLM(TemplateLM):
         for chunk in order.get_batched(n=self.batch_size):  # one batch shares its gen_kwargs
             gen_kwargs = chunk[0][1]
             kw = normalize_gen_kwargs(dict(gen_kwargs), self.max_gen_toks)
-            until, max_new = handle_stop_sequences(kw.pop("until", None), eos), kw.pop("max_gen_toks")
+            until, max_new_tokens = handle_stop_sequences(kw.pop("until", None), eos), kw.pop("max_gen_toks")
             sampling = {k: kw[k] for k in ("temperature", "top_k", "top_p") if kw.get(k) is not None}
             if not kw.get("do_sample"):
                 sampling["temperature"] = 0.0
-            if max_new >= self.max_length:
-                raise ValueError(f"max_gen_toks={max_new} leaves no room for a prompt in {self.max_length} tokens")
-            ids = [self.tok_encode(context, left_truncate_len=self.max_length - max_new) for context, _ in chunk]
+            if max_new_tokens >= self.max_length:
+                raise ValueError(
+                    f"max_gen_toks={max_new_tokens} leaves no room for a prompt in {self.max_length} tokens"
+                )
+            ids = [self.tok_encode(context, left_truncate_len=self.max_length - max_new_tokens) for context, _ in chunk]
             if "top_k" in sampling or "top_p" in sampling:
-                texts = [self._complete(i, until, max_new, **sampling) for i in ids]
+                texts = [self._complete(i, until, max_new_tokens, **sampling) for i in ids]
             else:
-                texts = self._complete_batch(ids, until, max_new, sampling.get("temperature", 0.0))
+                texts = self._complete_batch(ids, until, max_new_tokens, sampling.get("temperature", 0.0))
             for (context, _), text in zip(chunk, texts):
                 res.append(text)
                 self.cache_hook.add_partial("generate_until", (context, gen_kwargs), text)
@@ -341,12 +349,14 @@ class NanoLlamaLM(TemplateLM):
         tail = self.tokenizer.decode(out[-24:], skip_special_tokens=False)
         return any(s and s in tail for s in until)
 
-    def _complete_batch(self, ids: list[list[int]], until: list[str], max_new: int, temperature: float) -> list[str]:
+    def _complete_batch(
+        self, ids: list[list[int]], until: list[str], max_new_tokens: int, temperature: float
+    ) -> list[str]:
         "`_complete` for many prompts at once (chapter 10's generate_batch); each row stops at its first stop string."
         outs = generate_batch(
             self.model,
             ids,
-            max_new,
+            max_new_tokens,
             temperature,
             stop_ids={self.eot_token_id},
             stop_when=lambda b, out: self._stop_seen(out, until),
@@ -547,7 +557,7 @@ ANNOTATION_STEP = re.compile(r"<<([^<>]*?)=([^<>=]*)>>")
 
 
 @dataclass
-class Step:
+class CheckedStep:
     "One checked step of a solution or transcript."
 
     turn: int  # message index (annotation index for GSM8K references)
@@ -557,13 +567,15 @@ class Step:
     note: str = ""
 
 
-def reference_steps(answer: str) -> list[Step]:
+def reference_steps(answer: str) -> list[CheckedStep]:
     "Every <<lhs=rhs>> annotation of a GSM8K solution, checked; ok=False also when the annotation is not arithmetic."
     steps = []
     for i, (lhs, rhs) in enumerate(ANNOTATION_STEP.findall(answer)):
         ok, note = check_claim(lhs, rhs)
         steps.append(
-            Step(i, "annotation", f"{lhs}={rhs}", bool(ok), note if ok is not None else f"not pure arithmetic: {note}")
+            CheckedStep(
+                i, "annotation", f"{lhs}={rhs}", bool(ok), note if ok is not None else f"not pure arithmetic: {note}"
+            )
         )
     return steps
 
@@ -585,7 +597,7 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
             m = _PRINT_ARITH.fullmatch(code or "")
             ok, note = check_claim(m.group(1), content) if m and value is not None else (None, "")
             if ok is not None:
-                steps.append(Step(t, "tool_result", content.strip(), ok, note))
+                steps.append(CheckedStep(t, "tool_result", content.strip(), ok, note))
             tool_value = value if ok is not False else None
             if tool_value is not None:
                 verified.append(tool_value)
@@ -598,7 +610,7 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
         if tool_value is not None:
             used = any(_close(parse_number(m.group(0)), abs(tool_value)) for m in _NUMBER.finditer(text))
             steps.append(
-                Step(
+                CheckedStep(
                     t,
                     "tool_use",
                     f"uses the tool result {float(tool_value):g}",
@@ -610,13 +622,13 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
         for lhs, rhs, ok, note in arithmetic_claims(said):
             if ok is None:
                 continue
-            steps.append(Step(t, "arithmetic", f"{lhs} = {rhs}", ok, note))
+            steps.append(CheckedStep(t, "arithmetic", f"{lhs} = {rhs}", ok, note))
             if ok:
                 verified.append(parse_number(rhs))
         if turn.raw_tool_call is not None:
             code = turn.tool_call["arguments"]["code"] if turn.tool_call else None
             steps.append(
-                Step(
+                CheckedStep(
                     t, "tool_call", code or turn.raw_tool_call, code is not None, "" if code is not None else turn.error
                 )
             )
@@ -624,7 +636,7 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
             final = extract_answer(turn.answer)
             ok = final is not None and any(_close(final, v) for v in verified)
             steps.append(
-                Step(
+                CheckedStep(
                     t,
                     "answer",
                     turn.answer,

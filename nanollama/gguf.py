@@ -127,7 +127,7 @@ def gguf_vocab(tok, vocab_size: int) -> tuple[list[str], list[int], list[str]]:
 
 # %% ../nbs/15_gguf_export.ipynb #f7e89d63
 QTYPES = {"f32": 0, "f16": 1, "bf16": 32, "q8_0": 7, "q4_k_m": 15}  # name -> llama.cpp file type (LLAMA_FTYPE_*)
-LLAMA_CPP_PIP = "pip install --find-links ../shared/wheels llama-cpp-python==0.3.36"
+LLAMA_CPP_PIP = "pip install llama-cpp-python==0.3.36"  # a prebuilt wheel: --find-links DIR or --extra-index-url URL
 
 
 def write_gguf(
@@ -222,13 +222,11 @@ def _import_llama_cpp(why: str):
     return llama_cpp
 
 # %% ../nbs/15_gguf_export.ipynb #adc39a29
+from .tokenizer import chatml
+
 OLLAMA_CHATML = (
     "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
 )
-
-
-def _chatml(msgs) -> str:
-    return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs) + "<|im_start|>assistant\n"
 
 
 def ollama_modelfile(gguf_name: str, tok, cfg: ModelConfig, gen_config: dict | None = None) -> str:
@@ -248,11 +246,11 @@ def ollama_modelfile(gguf_name: str, tok, cfg: ModelConfig, gen_config: dict | N
         {"role": "user", "content": "2+2?"},
     ]
     sys_turns = [{"role": "system", "content": "Be brief."}] + turns
-    if render(sys_turns) != _chatml(sys_turns):
+    if render(sys_turns) != chatml(sys_turns):
         raise ValueError(
             "the chat template is not ChatML (<|im_start|>role ... <|im_end|>); write the Modelfile TEMPLATE by hand"
         )
-    default = render(turns).removesuffix(_chatml(turns))
+    default = render(turns).removesuffix(chatml(turns))
     m = re.fullmatch(r"<\|im_start\|>system\n(.*)<\|im_end\|>\n", default, re.S)
     if default and not m:
         raise ValueError(f"cannot express the template's prefix {default!r} in an Ollama Modelfile")

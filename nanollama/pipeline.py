@@ -485,7 +485,6 @@ class Speedrun:
             pairs,
             self.out / "dpo",
             steps=self.cfg.dpo_steps,
-            lr=1e-4,
             seed=self.cfg.seed,
             progress=self.progress,
             grad_accum=self.cfg.grad_accum,

@@ -11,80 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
+from nanollama.tokenizer import (
+    TOOL_NAME,
+    SYSTEM_PROMPT,
+    TOOL_SCHEMA,
+    tool_call_text,
+    assistant_content,
+    parse_assistant,
+)
 from .packing import IGNORE
 from .train import LMTask
 
 # %% auto #0
-__all__ = ['TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA', 'GSM_ANNOTATION', 'SMALL_TALK', 'tool_call_text', 'assistant_content',
-           'AssistantTurn', 'parse_assistant', 'tool_conversation', 'arithmetic_tool_examples', 'comparison_example',
-           'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples', 'validate_example',
-           'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask', 'finetune', 'plot_sft']
-
-# %% ../nbs/09_sft.ipynb #b7fc6729
-TOOL_NAME = "python"
-SYSTEM_PROMPT = "You are NanoLlama. Think step by step, use the python tool to compute, then answer."
-TOOL_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name", "arguments"],
-    "properties": {
-        "name": {"const": TOOL_NAME},
-        "arguments": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["code"],
-            "properties": {"code": {"type": "string", "maxLength": 300}},
-        },
-    },
-}
-
-
-def tool_call_text(code: str) -> str:
-    return json.dumps({"name": TOOL_NAME, "arguments": {"code": code}})
-
-
-def assistant_content(thought: str, answer: str | None = None, code: str | None = None) -> str:
-    "An assistant turn: a thought, then a tool call (if `code`) or the final answer."
-    head = f"{THOUGHT_START}{thought}{THOUGHT_END}"
-    return head + (TOOL_CALL + tool_call_text(code) if code is not None else answer or "")
-
-
-@dataclass
-class AssistantTurn:
-    thought: str | None = None
-    answer: str | None = None
-    raw_tool_call: str | None = None  # exactly as generated
-    tool_call: dict | None = None  # parsed and validated
-    error: str | None = None  # what is wrong with the turn, if anything
-
-
-def parse_assistant(text: str) -> AssistantTurn:
-    "Split an assistant turn into thought / tool call / answer; errors are reported, never raised."
-    t = AssistantTurn()
-    text = text.replace(IM_END, "")
-    if THOUGHT_START in text and THOUGHT_END in text.split(THOUGHT_START, 1)[1]:
-        t.thought, text = text.split(THOUGHT_START, 1)[1].split(THOUGHT_END, 1)
-    if TOOL_CALL not in text:
-        t.answer = text.strip()
-        if t.thought is None:
-            t.error = "no thought block"
-        return t
-    before, t.raw_tool_call = text.split(TOOL_CALL, 1)
-    t.raw_tool_call = t.raw_tool_call.strip()
-    try:
-        call = json.loads(t.raw_tool_call)
-    except json.JSONDecodeError as e:
-        t.error = f"tool call is not valid JSON ({e.msg} at char {e.pos})"
-        return t
-    if not isinstance(call, dict) or call.get("name") != TOOL_NAME:
-        name = call.get("name") if isinstance(call, dict) else None
-        t.error = f"unknown tool {name!r}; the only tool is {TOOL_NAME!r}"
-        return t
-    if not isinstance(call.get("arguments"), dict) or not isinstance(call["arguments"].get("code"), str):
-        t.error = "the tool call needs arguments.code as a string"
-        return t
-    t.tool_call = call
-    return t
+__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'tool_conversation', 'arithmetic_tool_examples', 'comparison_example', 'gsm8k_final',
+           'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples', 'validate_example', 'build_sft_mixture',
+           'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask', 'finetune', 'plot_sft']
 
 # %% ../nbs/09_sft.ipynb #d504d0ae
 from .arithmetic import training_problems, eval_numbers, verify_with_tool, comparison_problem

