@@ -38,7 +38,8 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     from nanollama.data import training_corpus
-    from nanollama.decontam import build_index, item_fields, load_benchmark, normalize, scan, NGRAM
+    from nanollama.data import load_benchmark
+    from nanollama.decontam import build_index, item_fields, normalize, scan, NGRAM
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         from lm_eval.decontamination.janitor import Janitor       # prints a warning + traceback about its C++ helper
 

@@ -23,7 +23,7 @@ def main():
     ap.add_argument("--sequential", type=int, default=4, help="prompts decoded one by one to measure the sequential rate")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    from nanollama.config import load_settings
+    from nanollama.settings import load_settings
     from nanollama.generate import generate, generate_batch
     from nanollama.pretrained import load_model_and_tokenizer
 

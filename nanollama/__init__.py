@@ -3,7 +3,6 @@
 Modules:
 
 - `nanollama.arithmetic`: A small grammar of word problems with training and held-out wordings kept apart, two-step problems, answers computed directly (never `eval`), a synthetic arithmetic textbook for pre-training, and tool-checked answers in one sandbox call per batch.
-- `nanollama.quantize`: Why decoding one sequence is bound by memory, not arithmetic; what that bound is on this machine; weight-only int8 linear layers on PyTorch's own CPU kernel; what it costs in accuracy (top-1 agreement, perplexity) and what it buys in speed.
 - `nanollama.variants`: QK-norm, ReLU², logit soft-capping, an untied head and Muon (nanochat); PolyGLU (PolychromaticLM); BitNet b1.58, multi-head latent attention, Mamba and stochastic weight averaging (NanoPrime / Elleci) — each a swap-in for one part of NanoLlama, each tested against its formula, all trained side by side at equal tokens and equal time."""
 
 __version__ = "0.1.0"

@@ -33,7 +33,7 @@ def cmd_chat(args) -> int:
     import torch
     from nanollama.pretrained import load_model_and_tokenizer
     from nanollama.generate import Chat
-    from nanollama.config import resolve_device
+    from nanollama.settings import resolve_device
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -173,7 +173,8 @@ def cmd_sft(args) -> int:
 # %% ../nbs/90_cli.ipynb #bd680e9f
 def cmd_pretrain(args) -> int:
     import torch
-    from nanollama.config import load_settings, get_preset
+    from nanollama.config import get_preset
+    from nanollama.settings import load_settings
     from nanollama.distributed import run_pretrain
 
     if args.threads:
@@ -207,7 +208,7 @@ def cmd_pretrain(args) -> int:
 def cmd_dpo(args) -> int:
     import torch
     from transformers import AutoTokenizer
-    from nanollama.config import load_settings
+    from nanollama.settings import load_settings
     from nanollama.distributed import load_for_training, end_distributed
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
@@ -255,7 +256,8 @@ def cmd_dpo(args) -> int:
 # %% ../nbs/90_cli.ipynb #fb50533d
 def cmd_speedrun(args) -> int:
     import torch
-    from nanollama.config import load_settings, get_preset
+    from nanollama.config import get_preset
+    from nanollama.settings import load_settings
     from dataclasses import replace
     from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, GPU_1B, plan_1b
 
@@ -278,7 +280,8 @@ def cmd_speedrun(args) -> int:
 
 # %% ../nbs/90_cli.ipynb #4a5b7840
 def cmd_decontam(args) -> int:
-    from nanollama.decontam import BENCHMARKS, decontaminate_files
+    from nanollama.data import BENCHMARKS
+    from nanollama.decontam import decontaminate_files
 
     benches = [b.strip() for b in args.bench.split(",") if b.strip()]
     unknown = [b for b in benches if b not in BENCHMARKS]
@@ -308,7 +311,7 @@ def cmd_decontam(args) -> int:
 
 def cmd_eval(args) -> int:
     import torch
-    from nanollama.config import load_settings, resolve_device
+    from nanollama.settings import load_settings, resolve_device
     from nanollama.evaluate import run_eval
 
     if args.threads:
@@ -584,7 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("sft", "dpo") and args.seed is None:
-        from nanollama.config import load_settings
+        from nanollama.settings import load_settings
 
         args.seed = load_settings().seed  # flag > env > settings.ini, like every setting
     if getattr(args, "data_source", None):

@@ -1,4 +1,4 @@
-"""`ModelConfig`, the presets, the run settings, and calculators for parameters, memory, KV cache and FLOPs.
+"""`ModelConfig`, the presets, and calculators for parameters, memory, KV cache and FLOPs.
 
 Docs: https://nanollama.github.io/nanollama/config.html.md"""
 
@@ -6,14 +6,11 @@ Docs: https://nanollama.github.io/nanollama/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #f26a3ec2
 from __future__ import annotations
-import configparser, os
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 # %% auto #0
 __all__ = ['PRESETS', 'GiB', 'RECOMPUTE_LOGITS_ABOVE', 'ModelConfig', 'get_preset', 'block_params', 'count_params',
-           'block_activation_bytes', 'training_memory', 'kv_cache_bytes_per_token', 'flops_per_token', 'Settings',
-           'find_settings_file', 'load_settings', 'atomic_write', 'resolve_device']
+           'block_activation_bytes', 'training_memory', 'kv_cache_bytes_per_token', 'flops_per_token']
 
 # %% ../nbs/00_config.ipynb #13036286
 @dataclass(frozen=True)
@@ -167,99 +164,3 @@ def flops_per_token(cfg: ModelConfig, seq_len: int, training: bool = True) -> fl
     attn = 2 * cfg.n_layers * seq_len * cfg.dim  # QK^T + AV = 4·T·d per layer, halved by the causal mask
     fwd = 2 * matmul_params + attn
     return 3 * fwd if training else fwd
-
-# %% ../nbs/00_config.ipynb #7df82ad2
-@dataclass
-class Settings:
-    "Run settings: see settings.ini for what each one means."
-
-    preset: str = "nanollama-tiny"
-    data_dir: Path = Path("~/.cache/nanollama/data")  # GSM8K/MMLU files; missing: loaded from the hub ids below
-    cache_dir: Path = Path("~/.cache/nanollama")
-    out_dir: Path = Path("runs")
-    seed: int = 1337
-    data_source: str = "offline"  # "offline" (corpus built on this machine) or "hub" (streaming datasets)
-    phase1_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceFW/fineweb-edu"])
-    phase2_datasets: list[str] = field(default_factory=lambda: ["emozilla/pg19", "bigcode/the-stack-smol-xl"])
-    phase3_datasets: list[str] = field(default_factory=lambda: ["HuggingFaceTB/cosmopedia", "ccdv/arxiv-summarization"])
-    gsm8k_dataset: str = "openai/gsm8k"
-    mmlu_dataset: str = "cais/mmlu"
-
-
-def find_settings_file(start: Path | None = None) -> Path | None:
-    "settings.ini in `start` (default: the working directory) or a parent, else beside the installed package."
-    import nanollama
-
-    here = Path(start or Path.cwd()).resolve()
-    for d in [here, *here.parents, Path(nanollama.__file__).resolve().parents[1]]:
-        if (d / "settings.ini").is_file():
-            return d / "settings.ini"
-    return None
-
-
-def load_settings(path: str | Path | None = None, env=None, **overrides) -> Settings:
-    "Settings from built-in defaults < settings.ini < NANOLLAMA_* environment variables < `overrides`."
-    env = os.environ if env is None else env
-    path = (
-        Path(path)
-        if path
-        else (Path(env["NANOLLAMA_SETTINGS"]) if "NANOLLAMA_SETTINGS" in env else find_settings_file())
-    )
-    raw, base = {}, Path.cwd()
-    if path is not None:
-        if not path.is_file():
-            raise FileNotFoundError(f"settings file {path} does not exist")
-        cp = configparser.ConfigParser()
-        cp.read(path)
-        raw, base = dict(cp["nanollama"]) if cp.has_section("nanollama") else {}, path.parent
-    fields = Settings.__dataclass_fields__
-    unknown = set(raw) - set(fields)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)} in {path}; known: {', '.join(fields)}")
-    for k in fields:
-        if f"NANOLLAMA_{k.upper()}" in env:
-            raw[k] = env[f"NANOLLAMA_{k.upper()}"]
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    s = Settings()
-    for k, v in raw.items():
-        default = getattr(s, k)
-        if isinstance(default, Path):
-            v = Path(v).expanduser()
-            v = v if v.is_absolute() else (base / v).resolve()
-        elif isinstance(default, int):
-            v = int(v)
-        elif isinstance(default, list) and isinstance(v, str):
-            v = [x.strip() for x in v.split(",") if x.strip()]
-        setattr(s, k, v)
-    s.cache_dir = Path(s.cache_dir).expanduser()
-    if s.data_source not in ("offline", "hub"):
-        raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
-    return s
-
-# %% ../nbs/00_config.ipynb #8f6801e5
-def atomic_write(path, write) -> Path:
-    "Call write(tmp_path), then rename it onto `path`; on any error the temporary file is removed and `path` is untouched."
-    path = Path(path)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def resolve_device(name: str | None = None):
-    "torch.device for `name` ('cuda', 'cuda:1', 'cpu'); None: CUDA when there is one, else the CPU. One-line error otherwise."
-    import torch
-
-    if name is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {name}: CUDA is not available here (torch {torch.__version__}); use --device cpu")
-    return device

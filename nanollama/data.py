@@ -6,18 +6,20 @@ Docs: https://nanollama.github.io/nanollama/data.html.md"""
 
 # %% ../nbs/05_data.ipynb #22d1aa33
 from __future__ import annotations
-import hashlib, json, random, re, subprocess, sys, sysconfig, tarfile, warnings
+import csv, hashlib, json, random, re, subprocess, sys, sysconfig, tarfile, warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 import numpy as np
-from .config import Settings, atomic_write, load_settings
+from .settings import Settings, atomic_write, load_settings
 
 # %% auto #0
-__all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'TEXTBOOK_PAGES', 'WORD', 'curriculum_phase', 'HubSource',
-           'hub_stream', 'read_documents', 'stdlib_code', 'python_docs', 'shakespeare_plays', 'hub_split', 'gsm8k_rows',
-           'gsm8k_solutions', 'chunk_text', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter',
-           'dedup', 'training_corpus', 'MixtureStream', 'phase_stream']
+__all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'BENCHMARKS', 'MMLU_SPLITS', 'TEXTBOOK_PAGES', 'WORD',
+           'curriculum_phase', 'HubSource', 'hub_stream', 'read_documents', 'stdlib_code', 'python_docs',
+           'shakespeare_plays', 'hub_split', 'gsm8k_rows', 'gsm8k_solutions', 'chunk_text', 'BenchmarkSplit',
+           'load_benchmark', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup',
+           'training_corpus', 'MixtureStream', 'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
 PHASE_BOUNDARIES = (0.8, 0.9)  # phase 2 starts at 80% of training, phase 3 at 90%
@@ -219,6 +221,72 @@ def chunk_text(text: str, max_chars: int = 2000) -> list[str]:
             cur = ""
         cur = f"{cur}\n\n{para}" if cur else para
     return chunks + [cur] if cur.strip() else chunks
+
+# %% ../nbs/05_data.ipynb #3a5ede77
+BENCHMARKS = ("gsm8k", "mmlu")
+MMLU_SPLITS = {"test": "test", "dev": "dev", "val": "validation"}  # offline folder -> hub split name
+
+
+@dataclass
+class BenchmarkSplit:
+    "The usable rows of one benchmark split, with how many malformed rows were skipped."
+
+    name: str
+    split: str
+    rows: list[dict]  # gsm8k: {id, question, answer}; mmlu: {id, subject, question, choices, answer (0-3)}
+    skipped: int = 0
+    source: str = ""  # the file folder or hub id the rows came from
+
+
+def _mmlu_row(subject: str, i: int, fields: list) -> dict | None:
+    "One MMLU item from a CSV row (question, A, B, C, D, letter) or None if it is malformed."
+    if len(fields) != 6 or not all(isinstance(f, str) for f in fields) or not fields[0].strip():
+        return None
+    if fields[5].strip() not in ("A", "B", "C", "D"):
+        return None
+    return {
+        "id": f"{subject}/{i}",
+        "subject": subject,
+        "question": fields[0],
+        "choices": fields[1:5],
+        "answer": "ABCD".index(fields[5].strip()),
+    }
+
+
+def load_benchmark(name: str, split: str = "test", settings: Settings | None = None) -> BenchmarkSplit:
+    "Rows of `name` ('gsm8k' or 'mmlu') split `split` from the data dir, or from the hub when the files are missing."
+    if name not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+    s = settings or load_settings()
+    root = Path(s.data_dir) / name
+    if name == "gsm8k":
+        return BenchmarkSplit(name, split, *gsm8k_rows(split, s))
+    if split not in MMLU_SPLITS:
+        raise ValueError(f"unknown MMLU split {split!r}; choose from {', '.join(MMLU_SPLITS)}")
+    rows, bad, files = [], 0, sorted((root / split).glob(f"*_{split}.csv"))
+    if files:
+        for f in files:
+            subject = f.name[: -len(f"_{split}.csv")]
+            with open(f, newline="", encoding="utf-8", errors="replace") as fh:
+                for i, fields in enumerate(csv.reader(fh)):
+                    row = _mmlu_row(subject, i, fields)
+                    if row is None:
+                        bad += 1
+                    else:
+                        rows.append(row)
+        return BenchmarkSplit(name, split, rows, bad, source=str(root / split))
+    per_subject = Counter()
+    for r in hub_split(s.mmlu_dataset, "all", MMLU_SPLITS[split], root):
+        subject = r.get("subject") or "unknown"
+        choices, ans = r.get("choices"), r.get("answer")
+        ok = isinstance(choices, list) and len(choices) == 4 and isinstance(ans, int) and 0 <= ans < 4
+        row = _mmlu_row(subject, per_subject[subject], [r.get("question"), *choices, "ABCD"[ans]]) if ok else None
+        per_subject[subject] += 1
+        if row is None:
+            bad += 1
+        else:
+            rows.append(row)
+    return BenchmarkSplit(name, split, rows, bad, source=s.mmlu_dataset)
 
 # %% ../nbs/05_data.ipynb #f73cd9ee
 TEXTBOOK_PAGES = 4000  # ~1.4M tokens of synthetic worked arithmetic (chapter 04b)

@@ -6,88 +6,21 @@ Docs: https://nanollama.github.io/nanollama/decontamination.html.md"""
 
 # %% ../nbs/13_decontamination.ipynb #f06d58ab
 from __future__ import annotations
-import csv, functools, gzip, json, re, string, time, unicodedata, warnings
+import functools, gzip, json, re, string, time, unicodedata, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
-from .config import Settings, atomic_write, load_settings
-from .data import ANNOTATION, gsm8k_rows, hub_split
+from .settings import Settings, atomic_write, load_settings
+from .data import ANNOTATION, BENCHMARKS, load_benchmark
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'MMLU_SPLITS', 'NGRAM', 'MAX_ITEMS_PER_NGRAM', 'BenchmarkSplit', 'load_benchmark', 'item_fields',
-           'normalize', 'ngram_hashes', 'BenchmarkIndex', 'index_items', 'build_index', 'iter_batches', 'scan',
-           'summarize', 'contaminated_spans', 'cut_spans', 'filter_docs', 'iter_documents', 'decontaminate_files',
-           'CleanStream', 'decontaminate_texts']
+__all__ = ['NGRAM', 'MAX_ITEMS_PER_NGRAM', 'item_fields', 'normalize', 'ngram_hashes', 'BenchmarkIndex', 'index_items',
+           'build_index', 'iter_batches', 'scan', 'summarize', 'contaminated_spans', 'cut_spans', 'filter_docs',
+           'iter_documents', 'decontaminate_files', 'CleanStream', 'decontaminate_texts']
 
 # %% ../nbs/13_decontamination.ipynb #9eda7373
-BENCHMARKS = ("gsm8k", "mmlu")
-MMLU_SPLITS = {"test": "test", "dev": "dev", "val": "validation"}  # offline folder -> hub split name
-
-
-@dataclass
-class BenchmarkSplit:
-    "The usable rows of one benchmark split, with how many malformed rows were skipped."
-
-    name: str
-    split: str
-    rows: list[dict]  # gsm8k: {id, question, answer}; mmlu: {id, subject, question, choices, answer (0-3)}
-    skipped: int = 0
-    source: str = ""  # the file folder or hub id the rows came from
-
-
-def _mmlu_row(subject: str, i: int, fields: list) -> dict | None:
-    "One MMLU item from a CSV row (question, A, B, C, D, letter) or None if it is malformed."
-    if len(fields) != 6 or not all(isinstance(f, str) for f in fields) or not fields[0].strip():
-        return None
-    if fields[5].strip() not in ("A", "B", "C", "D"):
-        return None
-    return {
-        "id": f"{subject}/{i}",
-        "subject": subject,
-        "question": fields[0],
-        "choices": fields[1:5],
-        "answer": "ABCD".index(fields[5].strip()),
-    }
-
-
-def load_benchmark(name: str, split: str = "test", settings: Settings | None = None) -> BenchmarkSplit:
-    "Rows of `name` ('gsm8k' or 'mmlu') split `split` from the data dir, or from the hub when the files are missing."
-    if name not in BENCHMARKS:
-        raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
-    s = settings or load_settings()
-    root = Path(s.data_dir) / name
-    if name == "gsm8k":
-        return BenchmarkSplit(name, split, *gsm8k_rows(split, s))
-    if split not in MMLU_SPLITS:
-        raise ValueError(f"unknown MMLU split {split!r}; choose from {', '.join(MMLU_SPLITS)}")
-    rows, bad, files = [], 0, sorted((root / split).glob(f"*_{split}.csv"))
-    if files:
-        for f in files:
-            subject = f.name[: -len(f"_{split}.csv")]
-            with open(f, newline="", encoding="utf-8", errors="replace") as fh:
-                for i, fields in enumerate(csv.reader(fh)):
-                    row = _mmlu_row(subject, i, fields)
-                    if row is None:
-                        bad += 1
-                    else:
-                        rows.append(row)
-        return BenchmarkSplit(name, split, rows, bad, source=str(root / split))
-    per_subject = Counter()
-    for r in hub_split(s.mmlu_dataset, "all", MMLU_SPLITS[split], root):
-        subject = r.get("subject") or "unknown"
-        choices, ans = r.get("choices"), r.get("answer")
-        ok = isinstance(choices, list) and len(choices) == 4 and isinstance(ans, int) and 0 <= ans < 4
-        row = _mmlu_row(subject, per_subject[subject], [r.get("question"), *choices, "ABCD"[ans]]) if ok else None
-        per_subject[subject] += 1
-        if row is None:
-            bad += 1
-        else:
-            rows.append(row)
-    return BenchmarkSplit(name, split, rows, bad, source=s.mmlu_dataset)
-
-
 def item_fields(name: str, row: dict) -> list[str]:
     "The texts of a benchmark item that a leak would copy: GSM8K question and solution; MMLU question with its choices."
     if name == "gsm8k":

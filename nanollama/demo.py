@@ -202,7 +202,7 @@ class Cancelled(Exception):
 
 def local_models(root=None, depth: int = 3) -> list[str]:
     "Model dirs (config.json + tokenizer.json) up to `depth` levels under `root` (default: the settings' out_dir), newest first."
-    from nanollama.config import load_settings
+    from nanollama.settings import load_settings
 
     root = Path(root or load_settings().out_dir)
     found = {

@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 import torch
 import torch.distributed as dist
-from .config import get_preset, load_settings, training_memory, flops_per_token, count_params, resolve_device
+from .config import get_preset, training_memory, flops_per_token, count_params
+from .settings import load_settings, resolve_device
 from .model import NanoLlama
 from nanollama.train import (
     TrainData,

@@ -6,7 +6,7 @@ Docs: https://nanollama.github.io/nanollama/evaluation.html.md"""
 
 # %% ../nbs/14_evaluation.ipynb #3e4c1568
 from __future__ import annotations
-import ast, hashlib, json, operator, os, re, shutil
+import ast, hashlib, json, operator, re
 from dataclasses import dataclass, asdict
 from fractions import Fraction
 from pathlib import Path
@@ -17,8 +17,8 @@ from lm_eval.api.model import TemplateLM
 from lm_eval.api.registry import register_model
 from lm_eval.models.utils import Collator, handle_stop_sequences, normalize_gen_kwargs, postprocess_generated_text
 from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
-from .config import Settings, load_settings
-from .decontam import load_benchmark
+from .settings import atomic_dir, Settings, load_settings
+from .data import load_benchmark
 from .generate import generate, generate_batch
 from .pretrained import load_model_and_tokenizer, resolve_model
 from .tokenizer import parse_assistant
@@ -109,44 +109,40 @@ def write_tasks(settings: Settings | None = None, root: str | Path | None = None
     folder = Path(root or Path(s.cache_dir) / "lm_eval_tasks") / key
     if (folder / "done").is_file():
         return folder, skipped
-    tmp = folder.with_name(f"{key}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "data").mkdir(parents=True)
-    dump = lambda name, cfg: (tmp / f"{name}.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
-    final = lambda f: str(folder / "data" / f)  # absolute paths where the files will live
-    for sp in ("train", "test"):
-        _write_jsonl(tmp / "data" / f"gsm8k_{sp}.jsonl", data[f"gsm8k/{sp}"].rows)
-    dump(
-        "gsm8k",
-        {
-            **GSM8K_TASK,
-            "dataset_path": "json",
-            "dataset_kwargs": {"data_files": {sp: final(f"gsm8k_{sp}.jsonl") for sp in ("train", "test")}},
-        },
-    )
-    subjects = sorted({r["subject"] for r in data["mmlu/test"].rows})
-    for subj in subjects:
-        for sp in ("dev", "test"):
-            _write_jsonl(
-                tmp / "data" / f"mmlu_{subj}_{sp}.jsonl", [r for r in data[f"mmlu/{sp}"].rows if r["subject"] == subj]
-            )
-        dump(f"mmlu_{subj}", _mmlu_task(subj, {sp: final(f"mmlu_{subj}_{sp}.jsonl") for sp in ("dev", "test")}))
-    dump(
-        "_mmlu",
-        {
-            "group": "mmlu",
-            "task": [f"mmlu_{x}" for x in subjects],
-            "aggregate_metric_list": [{"metric": "acc", "weight_by_size": True}],
-            "metadata": {"version": 2},
-        },
-    )
-    (tmp / "done").write_text(json.dumps(skipped))
-    try:
-        os.rename(tmp, folder)
-    except OSError:  # another process wrote the same tasks first
-        if not (folder / "done").is_file():
-            raise
-        shutil.rmtree(tmp, ignore_errors=True)
+    with atomic_dir(folder) as tmp:  # another process writing the same tasks: the first one's folder is kept
+        (tmp / "data").mkdir()
+        dump = lambda name, cfg: (tmp / f"{name}.yaml").write_text(
+            yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+        )
+        final = lambda f: str(folder / "data" / f)  # absolute paths where the files will live
+        for sp in ("train", "test"):
+            _write_jsonl(tmp / "data" / f"gsm8k_{sp}.jsonl", data[f"gsm8k/{sp}"].rows)
+        dump(
+            "gsm8k",
+            {
+                **GSM8K_TASK,
+                "dataset_path": "json",
+                "dataset_kwargs": {"data_files": {sp: final(f"gsm8k_{sp}.jsonl") for sp in ("train", "test")}},
+            },
+        )
+        subjects = sorted({r["subject"] for r in data["mmlu/test"].rows})
+        for subj in subjects:
+            for sp in ("dev", "test"):
+                _write_jsonl(
+                    tmp / "data" / f"mmlu_{subj}_{sp}.jsonl",
+                    [r for r in data[f"mmlu/{sp}"].rows if r["subject"] == subj],
+                )
+            dump(f"mmlu_{subj}", _mmlu_task(subj, {sp: final(f"mmlu_{subj}_{sp}.jsonl") for sp in ("dev", "test")}))
+        dump(
+            "_mmlu",
+            {
+                "group": "mmlu",
+                "task": [f"mmlu_{x}" for x in subjects],
+                "aggregate_metric_list": [{"metric": "acc", "weight_by_size": True}],
+                "metadata": {"version": 2},
+            },
+        )
+        (tmp / "done").write_text(json.dumps(skipped))
     return folder, skipped
 
 

@@ -10,7 +10,8 @@ import contextlib, ctypes, json, os, re, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from .config import ModelConfig, atomic_write
+from .config import ModelConfig
+from .settings import atomic_write
 from .model import NanoLlama
 from .pretrained import GGUF_TO_HF, permute_qk, resolve_model
 

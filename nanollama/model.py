@@ -12,7 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
-from .config import ModelConfig, atomic_write
+from .config import ModelConfig
+from .settings import atomic_write
 from .rope import rope_cos_sin, document_positions
 from .attention import Attention, KVCache
 

@@ -10,7 +10,7 @@ import json, re, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
-from .config import atomic_write
+from .settings import atomic_write
 
 # %% auto #0
 __all__ = ['SMOKE', 'GPU_1B', 'STAGES', 'STAGE_ESTIMATE_S', 'MMLU_SUBSET', 'SpeedrunConfig', 'plan_1b', 'agent_eval',
@@ -187,7 +187,7 @@ def reference_eval(problems: dict, settings=None, dtype: str = "bf16") -> dict:
     """SmolLM2-135M-Instruct, a real pretrained model 13x larger, answering the same problems without a tool (greedy,
     batched); cached in the cache dir, since it depends only on the problems."""
     import hashlib
-    from nanollama.config import load_settings
+    from nanollama.settings import load_settings
     from nanollama.evaluate import extract_answer
     from nanollama.generate import generate_batch
     from nanollama.pretrained import load_model_and_tokenizer
@@ -392,7 +392,7 @@ class Speedrun:
 
         resume = find_checkpoint(self.out / "base") is not None
         if self.world > 1:  # several GPUs: the same command under torchrun (FSDP)
-            import subprocess, sys
+            import subprocess
 
             r = subprocess.run(self.pretrain_command(resume))
             if r.returncode:

@@ -6,11 +6,12 @@ Docs: https://nanollama.github.io/nanollama/pretrained.html.md"""
 
 # %% ../nbs/03b_pretrained.ipynb #51ec50fd
 from __future__ import annotations
-import hashlib, importlib.util, os, shutil
+import hashlib, importlib.util
 from pathlib import Path
 import numpy as np
 import torch
-from .config import ModelConfig, load_settings
+from .config import ModelConfig
+from .settings import atomic_dir, load_settings
 from .model import NanoLlama
 
 # %% auto #0
@@ -113,15 +114,8 @@ def gguf_to_model_dir(gguf_path, out_dir) -> Path:
     gguf_path, out_dir = Path(gguf_path), Path(out_dir)
     model = load_gguf(gguf_path)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
-    tmp = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp, tokenizer=tokenizer)
-    try:
-        os.rename(tmp, out_dir)
-    except OSError:  # another process finished the same conversion first
-        if not (out_dir / "config.json").is_file():
-            raise
-        shutil.rmtree(tmp, ignore_errors=True)
+    with atomic_dir(out_dir) as tmp:  # another process converting the same file: the first one's copy is kept
+        model.save_pretrained(tmp, tokenizer=tokenizer)
     return out_dir
 
 

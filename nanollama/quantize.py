@@ -1,6 +1,4 @@
-"""Why decoding one sequence is bound by memory, not arithmetic; what that bound is on this machine; weight-only int8
-linear layers on PyTorch's own CPU kernel; what it costs in accuracy (top-1 agreement, perplexity) and what it buys
-in speed.
+"""Why decoding one sequence is bound by memory, not arithmetic; what that bound is on this machine; weight-only int8 linear layers on PyTorch's own CPU kernel; what it costs in accuracy (top-1 agreement, perplexity) and what it buys in speed.
 
 Docs: https://nanollama.github.io/nanollama/quantization.html.md"""
 

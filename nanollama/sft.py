@@ -7,18 +7,10 @@ Docs: https://nanollama.github.io/nanollama/sft.html.md"""
 # %% ../nbs/09_sft.ipynb #2f4f05d5
 from __future__ import annotations
 import json, math, random, re, time
-from dataclasses import dataclass
 from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
-from nanollama.tokenizer import (
-    TOOL_NAME,
-    SYSTEM_PROMPT,
-    TOOL_SCHEMA,
-    tool_call_text,
-    assistant_content,
-    parse_assistant,
-)
+from .tokenizer import SYSTEM_PROMPT, TOOL_SCHEMA, assistant_content, parse_assistant
 from .packing import IGNORE
 from .train import LMTask
 
@@ -224,7 +216,7 @@ def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> t
     tokenizer is given, and without any conversation that shares a 13-gram with a GSM8K or MMLU test item (chapter
     13). CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
     annotations, the rest word problems (chapter 04b) whose numbers never occur in the evaluation set."""
-    from nanollama.config import load_settings
+    from nanollama.settings import load_settings
     from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
     from nanollama.agent import run_python
 

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
-from .config import ModelConfig, Settings, load_settings, training_memory, RECOMPUTE_LOGITS_ABOVE
+from .config import ModelConfig, training_memory, RECOMPUTE_LOGITS_ABOVE
+from .settings import Settings, load_settings
 from .model import NanoLlama
 from .data import curriculum_phase, phase_stream, training_corpus, PHASE_BOUNDARIES
 from .packing import Packer, IGNORE

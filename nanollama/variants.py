@@ -8,7 +8,7 @@ Docs: https://nanollama.github.io/nanollama/variants.html.md"""
 
 # %% ../nbs/18_variants.ipynb #dfec7cbb
 from __future__ import annotations
-import contextlib, copy, io, json, math, os, time, warnings
+import contextlib, io, math, os, time, warnings
 from dataclasses import replace
 from pathlib import Path
 import torch

@@ -90,7 +90,7 @@ def test_speedrun_refuses_a_foreign_output_dir(tmp_path):
 
 def test_decontam_report_format(tmp_path):
     import json as _json
-    from nanollama.config import load_settings                   # the data dir the CLI itself reads (settings.ini)
+    from nanollama.settings import load_settings                   # the data dir the CLI itself reads (settings.ini)
     q = _json.loads(open(load_settings().data_dir / "gsm8k" / "test.jsonl").readline())["question"]
     (tmp_path / "train.jsonl").write_text(_json.dumps({"id": "doc-1", "text": "Intro. " + q.upper() + " Outro."}) + "\n"
                                           + _json.dumps({"text": "nothing to see here at all"}) + "\n")
