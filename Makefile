@@ -1,7 +1,7 @@
-# The two commands of the README. Each does its own set-up first.
+# The commands of the README. Each does its own set-up first.
 PY ?= python3
 
-.PHONY: setup run test export
+.PHONY: setup run test lab render export
 
 setup:
 	bash scripts/setup.sh
@@ -13,6 +13,14 @@ run: setup
 # every notebook (slow cells included) through nbdev's runner, plus the CLI tests
 test: setup
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
+
+# the course in JupyterLab, widgets live: start with nbs/00_config.ipynb
+lab: setup
+	jupyter lab nbs $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# re-run every chapter in place so that its outputs (figures, tables) are committed; prints the README's chapter table
+render: setup
+	$(PY) scripts/chapters.py --render && nbdev-clean
 
 export:
 	nbdev-export && nbdev-clean

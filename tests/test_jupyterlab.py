@@ -89,6 +89,8 @@ def test_chapter_runs_in_jupyterlab_with_figures_and_a_live_widget(lab, tmp_path
             assert time.time() < deadline, "the figure did not change when the slider moved"
             time.sleep(0.5)
         widget.scroll_into_view_if_needed()
+        for no in page.locator(".jp-toast-button", has_text="No").all():  # JupyterLab's "news?" prompt
+            no.click()
         page.screenshot(path=tmp_path / "jupyterlab.png")
         if os.environ.get("NANOLLAMA_UPDATE_SCREENSHOT"):
             shutil.copy(tmp_path / "jupyterlab.png", ROOT / "docs" / "jupyterlab.png")
