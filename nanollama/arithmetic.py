@@ -364,7 +364,8 @@ def exercise_page(rng: random.Random, n_exercises: int = 6, exclude: set = froze
 
 
 def arithmetic_textbook(n_pages: int, seed: int = 0, exclude: set = frozenset()) -> list[str]:
-    "`n_pages` of the synthetic arithmetic textbook: lessons and solved exercises, alternating (numbers in `exclude` skipped)."
+    """`n_pages` of the synthetic arithmetic textbook: lessons and solved exercises, alternating (numbers in `exclude`
+    skipped)."""
     rng = random.Random(seed)
     return [
         textbook_lesson(rng, rng.choice("+-*/")) if k % 2 == 0 else exercise_page(rng, exclude=exclude)

@@ -118,7 +118,8 @@ def _chat_json_schema(model, tok, args, gen) -> int:
         print(json.dumps(json.loads(text)))
     except json.JSONDecodeError:
         raise ValueError(
-            f"the reply ran out of tokens before the JSON closed: {text[:200]!r}; raise --max-new-tokens or bound the schema's strings"
+            f"the reply ran out of tokens before the JSON closed: {text[:200]!r}; raise --max-new-tokens or bound the "
+            "schema's strings"
         ) from None
     return 0
 
@@ -249,7 +250,8 @@ def cmd_dpo(args) -> int:
         end_distributed()
     if rank == 0:
         print(
-            f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in {args.out}"
+            f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in "
+            f"{args.out}"
         )
     return 0
 
@@ -295,7 +297,8 @@ def cmd_decontam(args) -> int:
     )
     for name, b in s["benchmarks"].items():
         print(
-            f"  {name}: {b['contaminated_items']:,} of {b['items']:,} test items in {b['contaminated_docs']:,} documents"
+            f"  {name}: {b['contaminated_items']:,} of {b['items']:,} test items in {b['contaminated_docs']:,} "
+            "documents"
             + (
                 f" ({b['malformed_rows_skipped']} malformed benchmark rows skipped)"
                 if b["malformed_rows_skipped"]
@@ -434,7 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser(
         "sft",
         help="supervised fine-tuning on the ReAct mixture",
-        description="Fine-tune a pre-trained model dir on 50% chat / 25% CoT math / 25% tool use, assistant tokens only.",
+        description=(
+            "Fine-tune a pre-trained model dir on 50% chat / 25% CoT math / 25% tool use, assistant tokens only."
+        ),
     )
     f.add_argument("--init", required=True, help="pre-trained model directory")
     f.add_argument("--out", required=True, help="output model directory")
@@ -459,7 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "speedrun",
         help="every stage end to end on a tiny preset -> DIR/report.md",
-        description="Raw text to a deployed, evaluated agent: data, decontamination, pre-training, SFT, DPO, evaluation, GGUF.",
+        description=(
+            "Raw text to a deployed, evaluated agent: data, decontamination, pre-training, SFT, DPO, evaluation, GGUF."
+        ),
     )
     r.add_argument(
         "--preset", default="nanollama-tiny", help="nanollama-tiny (CPU) or nanollama-1b (prints the GPU plan)"

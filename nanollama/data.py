@@ -166,7 +166,8 @@ ANNOTATION = re.compile(r"<<[^>]*>>")
 
 
 def hub_split(dataset_id: str, config: str, split: str, data_dir: Path):
-    "load_dataset(id, config, split) for a benchmark missing offline, or FileNotFoundError saying where its files were expected."
+    """load_dataset(id, config, split) for a benchmark missing offline, or FileNotFoundError saying where its files
+    were expected."""
     from datasets import load_dataset
 
     try:
@@ -293,7 +294,8 @@ TEXTBOOK_PAGES = 4000  # ~1.4M tokens of synthetic worked arithmetic (chapter 04
 
 
 def offline_sources(settings: Settings | None = None) -> dict[str, list[str]]:
-    "The raw offline sources: code, docs, books, math, textbook. Raises if all are empty (never a silently empty corpus)."
+    """The raw offline sources: code, docs, books, math, textbook. Raises if all are empty (never a silently empty
+    corpus)."""
     from nanollama.arithmetic import arithmetic_textbook, eval_numbers
 
     s = settings or load_settings()

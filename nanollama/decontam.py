@@ -236,7 +236,8 @@ def iter_batches(docs: Iterable[tuple[str, str]], max_chars: int = 1_000_000) ->
 
 
 def scan(docs: Iterable[tuple[str, str]], index: BenchmarkIndex, progress: bool = False) -> dict:
-    "Report of the documents that share a 13-gram with a benchmark item: {'contaminated_docs': [...], 'summary': {...}}."
+    """Report of the documents that share a 13-gram with a benchmark item: {'contaminated_docs': [...], 'summary':
+    {...}}."""
     from tqdm.auto import tqdm
 
     rows, n_docs, n_chars, t0 = [], 0, 0, time.perf_counter()
@@ -314,7 +315,8 @@ def cut_spans(
 def filter_docs(
     docs: Iterable[tuple[str, str]], index: BenchmarkIndex, mode: str = "drop", **cut_kwargs
 ) -> tuple[list[tuple[str, str]], dict]:
-    "(clean (id, text) documents, scan report). mode 'drop' removes contaminated documents; 'spans' cuts out the matches."
+    """(clean (id, text) documents, scan report). mode 'drop' removes contaminated documents; 'spans' cuts out the
+    matches."""
     if mode not in ("drop", "spans"):
         raise ValueError(f"unknown filter mode {mode!r}; choose 'drop' or 'spans'")
     docs = list(docs)

@@ -138,7 +138,8 @@ def probs_html(tok, records: list[TokenProb], last: int = 400) -> str:
     mean = sum(r.p for r in records) / len(records)
     head = (
         f"<p style='margin:0 0 4px'>{len(records)} tokens, mean p = {mean:.2f}; "
-        "<span style='background:hsl(0,85%,78%)'>red</span>: the model was unsure. Hover a token for its alternatives.</p>"
+        "<span style='background:hsl(0,85%,78%)'>red</span>: the model was unsure. Hover a token for its "
+        "alternatives.</p>"
     )
     return head + "<div style='font-family:monospace;line-height:1.7;white-space:pre-wrap'>" + "".join(spans) + "</div>"
 
@@ -201,7 +202,8 @@ class Cancelled(Exception):
 
 
 def local_models(root=None, depth: int = 3) -> list[str]:
-    "Model dirs (config.json + tokenizer.json) up to `depth` levels under `root` (default: the settings' out_dir), newest first."
+    """Model dirs (config.json + tokenizer.json) up to `depth` levels under `root` (default: the settings' out_dir),
+    newest first."""
     from nanollama.settings import load_settings
 
     root = Path(root or load_settings().out_dir)
@@ -238,7 +240,8 @@ class GlassBox:
             self.load(model)
 
     def load(self, spec) -> str:
-        "Load a model dir / 'smollm2' / (model, tokenizer); an agent if its tokenizer knows the thought and tool tokens."
+        """Load a model dir / 'smollm2' / (model, tokenizer); an agent if its tokenizer knows the thought and tool
+        tokens."""
         from nanollama.pretrained import load_model_and_tokenizer
 
         model, tok = spec if isinstance(spec, tuple) else load_model_and_tokenizer(str(spec).strip(), self.dtype)
@@ -296,7 +299,8 @@ class GlassBox:
         n = len(self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False))
         if n >= self.model.cfg.max_seq_len:
             raise ValueError(
-                f"the conversation is {n} tokens; the model's context is {self.model.cfg.max_seq_len}. Press Clear to start over."
+                f"the conversation is {n} tokens; the model's context is {self.model.cfg.max_seq_len}. Press Clear to "
+                "start over."
             )
         chat = Chat(self.model, self.tok, max_len=n + max_new_tokens + 1)
         chat.messages = list(convo)
@@ -399,7 +403,8 @@ def build_demo(
     box = GlassBox(model, agent, dtype)
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(
-            f"## 🔍 {title}\nEvery turn opened up: thought, raw tool call, sandbox output, answer — and each token's probability."
+            f"## 🔍 {title}\nEvery turn opened up: thought, raw tool call, sandbox output, answer — and each token's "
+            "probability."
         )
         with gr.Row():
             with gr.Column(scale=3):

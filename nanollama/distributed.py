@@ -64,8 +64,9 @@ def shard_model(model: NanoLlama, bf16: bool = True) -> NanoLlama:
 
 
 def load_for_training(path, device: str | None = None, bf16: bool = True) -> tuple[int, int, NanoLlama]:
-    """(rank, world size, model) to fine-tune the model dir `path` (SFT, DPO): on this process's device, and sharded with
-    FSDP when torchrun started more than one process -- the same as pre-training's model (chapter 07's `fit` runs both)."""
+    """(rank, world size, model) to fine-tune the model dir `path` (SFT, DPO): on this process's device, and sharded
+    with FSDP when torchrun started more than one process -- the same as pre-training's model (chapter 07's `fit`
+    runs both)."""
     rank, world, dev = init_distributed(device)
     model = NanoLlama.from_pretrained(path, device=dev)
     if world > 1:
@@ -201,7 +202,8 @@ def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.
             }
         )
     return {
-        "command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out runs/{preset} "
+        "command": f"torchrun --nproc_per_node={n_gpus} -m nanollama.cli pretrain --preset {preset} --out "
+        f"runs/{preset} "
         f"--data-source hub --grad-accum {tc.grad_accum}"
         + (" --activation-checkpointing" if tc.activation_checkpointing else ""),
         "parameters": count_params(cfg),

@@ -55,8 +55,8 @@ def _corrupt_code(code: str, kind: str, rng: random.Random) -> str:
 
 def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
     """n pairs {prompt, chosen, rejected, kind} from verified arithmetic tool conversations (chapter 04b problems, never
-    the evaluation numbers). The rejected side is one of the agent's real failure modes: a wrong final answer, a malformed
-    call, no thought, the wrong operation in the code, or a miscopied operand."""
+    the evaluation numbers). The rejected side is one of the agent's real failure modes: a wrong final answer, a
+    malformed call, no thought, the wrong operation in the code, or a miscopied operand."""
     from nanollama.sft import arithmetic_tool_examples
     from nanollama.tokenizer import assistant_content, tool_call_text, TOOL_CALL
     from nanollama.arithmetic import eval_numbers
@@ -95,7 +95,8 @@ def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
 
 
 def hub_preference_pairs(n: int) -> list[dict]:
-    "General chat preferences from HuggingFaceH4/ultrafeedback_binarized (streamed), assistant turns with an empty thought."
+    """General chat preferences from HuggingFaceH4/ultrafeedback_binarized (streamed), assistant turns with an empty
+    thought."""
     from datasets import load_dataset
     from nanollama.tokenizer import assistant_content
 
@@ -241,8 +242,8 @@ def dpo_train(
     activation_checkpointing: bool = False,
 ):
     """DPO fine-tuning of `policy` with chapter 07's `fit` (constant `lr`, BF16 autocast, accumulation, crash-safe
-    checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the SFT
-    model; under FSDP pass the copy made before sharding). Returns (history, reference)."""
+    checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the
+    SFT model; under FSDP pass the copy made before sharding). Returns (history, reference)."""
     from nanollama.train import TrainConfig, fit, rank_world, check_rows
 
     check_rows(min(batch_size, len(pairs)), grad_accum, rank_world()[1])

@@ -87,7 +87,9 @@ def _mmlu_task(subject: str, files: dict[str, str]) -> dict:
         "doc_to_text": MMLU_PROMPT,
         "doc_to_choice": ["A", "B", "C", "D"],
         "doc_to_target": "answer",
-        "description": f"The following are multiple choice questions (with answers) about {subject.replace('_', ' ')}.\n\n",
+        "description": (
+            f"The following are multiple choice questions (with answers) about {subject.replace('_', ' ')}.\n\n"
+        ),
         "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}],
         "metadata": {"version": 1.0},
     }
@@ -230,7 +232,8 @@ class NanoLlamaLM(TemplateLM):
     def tok_encode(
         self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None, **_
     ) -> list[int]:
-        "The tokenizer's own default for special tokens (as lm-eval's HF backend), none twice if the text starts with BOS."
+        """The tokenizer's own default for special tokens (as lm-eval's HF backend), none twice if the text starts with
+        BOS."""
         kw = {} if add_special_tokens is None else {"add_special_tokens": add_special_tokens}
         bos = self.tokenizer.bos_token
         if add_special_tokens is None and bos and string.startswith(bos):

@@ -65,12 +65,14 @@ LLAMA_CPP_PRE = {  # name -> llama.cpp's regexes for it (src/llama-vocab.cpp), a
 }
 PRE_PROBE = (
     "Hello World! It's 2024; we've 3 cats, 33 dogs & 333333 fish... I'M sure YOU'LL see.\n\n  \t x = [1, 22]\n"
-    "def f(a, b):\n    return a**2 + b  # ok?\n\n\n\u00bfQu\u00e9 tal? na\u00efve caf\u00e9 \u4f60\u597d \U0001f680 --==>> 3.14 'quoted' \"q\""
+    "def f(a, b):\n    return a**2 + b  # ok?\n\n\n\u00bfQu\u00e9 tal? na\u00efve caf\u00e9 \u4f60\u597d \U0001f680 "
+    "--==>> 3.14 'quoted' \"q\""
 )
 
 
 def split_like_llama_cpp(text: str, regexes: list[str]) -> list[str]:
-    "Pieces of `text` after llama.cpp's regex split: each regex re-splits every piece into matches and the gaps between."
+    """Pieces of `text` after llama.cpp's regex split: each regex re-splits every piece into matches and the gaps
+    between."""
     import regex
 
     pieces = [text]

@@ -84,7 +84,8 @@ class NanoLlama(nn.Module):
                 )
 
     def hidden_states(self, tokens, doc_ids=None, positions=None, cache: KVCache | None = None):
-        "Final normalized hidden states (B, T, dim). Positions default to per-document (packed), cache offset, or 0..T-1."
+        """Final normalized hidden states (B, T, dim). Positions default to per-document (packed), cache offset, or
+        0..T-1."""
         B, T = tokens.shape
         if positions is None:
             if doc_ids is not None:
@@ -109,7 +110,8 @@ class NanoLlama(nn.Module):
         return F.linear(h, self.embed_tokens.weight) if self.lm_head is None else self.lm_head(h)
 
     def forward(self, tokens, doc_ids=None, positions=None, cache: KVCache | None = None, loss_fn=None):
-        "Logits (B, T, vocab); or, given `loss_fn`, loss_fn(hidden (B, T, dim), self.head): training never builds all logits."
+        """Logits (B, T, vocab); or, given `loss_fn`, loss_fn(hidden (B, T, dim), self.head): training never builds all
+        logits."""
         h = self.hidden_states(tokens, doc_ids, positions, cache)
         return self.head(h) if loss_fn is None else loss_fn(h, self.head)
 
@@ -246,7 +248,8 @@ def from_pretrained(cls, path, dtype: torch.dtype = torch.float32, device=None) 
                 t = st.get_tensor(name)
                 if tuple(t.shape) != tuple(expected[name].shape):
                     raise ValueError(
-                        f"{path / f}: tensor {name!r} has shape {tuple(t.shape)}, config.json implies {tuple(expected[name].shape)}"
+                        f"{path / f}: tensor {name!r} has shape {tuple(t.shape)}, config.json implies "
+                        f"{tuple(expected[name].shape)}"
                     )
                 expected[name].copy_(t)
                 seen.add(name)

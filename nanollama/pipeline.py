@@ -106,17 +106,22 @@ def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
         "On a machine with CUDA, `nanollama speedrun --preset nanollama-1b` runs every stage below (pre-training under "
         "torchrun on all visible GPUs; the other stages on one).",
         "",
-        f"Pre-training: {p['total tokens'] / 1e9:.0f}B tokens in {p['steps']:,} steps of {p['tokens per step']:,} tokens, "
-        f"curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% textbooks/papers; "
-        "hub streams MinHash-deduplicated and 13-gram-decontaminated as they pass.",
+        f"Pre-training: {p['total tokens'] / 1e9:.0f}B tokens in {p['steps']:,} steps of {p['tokens per step']:,} "
+        "tokens, curriculum 0–80% FineWeb-Edu at 4K, 80–90% PG19 + The Stack at 32K→128K (RoPE θ 10M), 90–100% "
+        "textbooks/papers; hub streams MinHash-deduplicated and 13-gram-decontaminated as they pass.",
         "",
         "| stage | command | tokens | memory per GPU | time @ MFU %d%% |" % int(mfu * 100),
         "|---|---|---|---|---|",
-        f"| pretrain | `{p['command']}` | {p['total tokens'] / 1e9:.0f}B | ≤ {p['memory per GPU (GiB)']} GiB | {p['wall-clock hours']} h |",
-        f"| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub --seq-len {g.sft_seq_len} "
-        f"--batch-size {g.sft_batch} --grad-accum {g.grad_accum} --activation-checkpointing` | {sft_tokens / 1e6:.0f}M | {one_gpu:.1f} GiB | {sft_h:.1f} h |",
-        f"| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub --grad-accum {g.grad_accum} "
-        f"--activation-checkpointing` | {g.dpo_pairs:,} pairs | < {one_gpu:.1f} GiB, reference on the CPU | {sft_h / 2:.1f} h |",
+        f"| pretrain | `{p['command']}` | {p['total tokens'] / 1e9:.0f}B | ≤ {p['memory per GPU (GiB)']} GiB | "
+        f"{p['wall-clock hours']} h |",
+        "| sft (1 GPU) | `nanollama sft --init runs/nanollama-1b --out runs/1b-sft --data-source hub --seq-len "
+        f"{g.sft_seq_len} "
+        f"--batch-size {g.sft_batch} --grad-accum {g.grad_accum} --activation-checkpointing` | {sft_tokens / 1e6:.0f}M "
+        f"| {one_gpu:.1f} GiB | {sft_h:.1f} h |",
+        "| dpo (1 GPU) | `nanollama dpo --init runs/1b-sft --out runs/1b-dpo --data-source hub --grad-accum "
+        f"{g.grad_accum} "
+        f"--activation-checkpointing` | {g.dpo_pairs:,} pairs | < {one_gpu:.1f} GiB, reference on the CPU | "
+        f"{sft_h / 2:.1f} h |",
         "| eval | `nanollama eval --model runs/1b-dpo --tasks mmlu,gsm8k --dtype bf16` | – | 1 GPU | < 1 h |",
         "| export | `nanollama export --model runs/1b-dpo --out 1b.q4_k_m.gguf --type q4_k_m` | – | CPU | minutes |",
         "",
@@ -128,13 +133,14 @@ def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {ph['context']:,} | {ph['micro-batch per GPU']} | {ph['micro-batches']} | {ph['activation checkpointing']} | "
-        f"{ph['GiB per GPU']} |"
+        f"| {ph['context']:,} | {ph['micro-batch per GPU']} | {ph['micro-batches']} | {ph['activation checkpointing']} "
+        f"| {ph['GiB per GPU']} |"
         for ph in p["phases"]
     ]
     lines += [
         "",
-        f"{n_gpus}×H100 at {int(mfu * 100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for pre-training.",
+        f"{n_gpus}×H100 at {int(mfu * 100)}% MFU (989 TFLOP/s dense BF16 each): {p['GPU hours']:,} GPU-hours for "
+        "pre-training.",
     ]
     return "\n".join(lines)
 
@@ -148,8 +154,9 @@ def _code_shape(code: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
 
 
 def agent_eval(model, tok, problems: list, use_tools: bool = True, constrained: bool = True) -> dict:
-    """The agent on `problems` (chapter 04b `Problem`s), all decoded as one batch: final-answer accuracy, tool calls that
-    parse, how often the first call picks the right operation(s) and copies the operands exactly, and the process score."""
+    """The agent on `problems` (chapter 04b `Problem`s), all decoded as one batch: final-answer accuracy, tool calls
+    that parse, how often the first call picks the right operation(s) and copies the operands exactly, and the
+    process score."""
     from nanollama.agent import Agent
     from nanollama.evaluate import check_transcript, process_report
 
@@ -232,7 +239,8 @@ MMLU_SUBSET = (
 
 
 def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path, model=None, tok=None) -> dict:
-    "MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through lm-eval."
+    """MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through
+    lm-eval."""
     from nanollama.evaluate import NanoLlamaLM, run_eval
 
     name, lm = (
@@ -594,35 +602,37 @@ def write_report(out, results: dict) -> Path:
         "",
         "## Data and decontamination",
         "",
-        f"Offline corpus: {d.get('corpus_docs')} documents; {d.get('corpus_contaminated')} dropped for sharing a 13-gram with "
-        f"GSM8K/MMLU test items; {d.get('corpus_mb', 0):.1f} MB kept. SFT mixture {d.get('sft_mixture')}; "
+        f"Offline corpus: {d.get('corpus_docs')} documents; {d.get('corpus_contaminated')} dropped for sharing a "
+        f"13-gram with GSM8K/MMLU test items; {d.get('corpus_mb', 0):.1f} MB kept. SFT mixture {d.get('sft_mixture')}; "
         f"{d.get('sft_contaminated')} SFT examples dropped. Tokenizer: {d.get('vocab')} tokens.",
         "",
         "## Pre-training",
         "",
         f"{p.get('steps')} steps, {p.get('tokens', 0):,} tokens, loss {p.get('first_loss', 0):.2f} → "
-        f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each window "
-        "(documents are concatenated with end-of-text separators; chapter 06).",
+        f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each "
+        "window (documents are concatenated with end-of-text separators; chapter 06).",
         "",
         "![loss and LR](pretrain_curves.png)",
         "",
         "## Supervised fine-tuning",
         "",
         f"{results.get('sft', {}).get('steps')} steps, {results.get('sft', {}).get('tokens', 0):,} tokens "
-        f"(packed conversations, loss on assistant tokens only). Teacher-forced accuracy on the digits the assistant writes "
-        f"(operands copied into thought and code, results read back) on held-out problems: {_pct(results.get('sft', {}).get('digit_acc_start'))} → "
-        f"{_pct(results.get('sft', {}).get('digit_acc_end'))}.",
+        "(packed conversations, loss on assistant tokens only). Teacher-forced accuracy on the digits the assistant "
+        "writes (operands copied into thought and code, results read back) on held-out problems: "
+        f"{_pct(results.get('sft', {}).get('digit_acc_start'))} → {_pct(results.get('sft', {}).get('digit_acc_end'))}.",
         "",
         "![SFT loss and copy accuracy](sft_curves.png)",
         "",
         "## Results",
         "",
         "Agent accuracy: greedy, final answer equal to the computed answer, "
-        f"{cfg.get('agent_problems')} problems per split whose numbers never occur in training (chapter 04b). *Seen*: training "
-        "wordings; *unseen*: sentence shapes, verbs and question forms that fine-tuning never shows; *two-step*: two operations. "
-        "Without the tool the `<|tool_call|>` token is banned, so the model must do the arithmetic itself.",
+        f"{cfg.get('agent_problems')} problems per split whose numbers never occur in training (chapter 04b). *Seen*: "
+        "training "
+        "wordings; *unseen*: sentence shapes, verbs and question forms that fine-tuning never shows; *two-step*: two "
+        "operations. Without the tool the `<|tool_call|>` token is banned, so the model must do the arithmetic itself.",
         "",
-        "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | tool calls parsed (constrained / unconstrained) | right operation | operands copied | MMLU (4 STEM) | GSM8K |",
+        "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | "
+        "tool calls parsed (constrained / unconstrained) | right operation | operands copied | MMLU (4 STEM) | GSM8K |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     splits = ("seen wordings", "unseen wordings", "two-step")
@@ -637,7 +647,8 @@ def write_report(out, results: dict) -> Path:
         bare = " | ".join(_pct(r.get(f"no tool ({s})", {}).get("accuracy")) for s in splits)
         L.append(
             f"| {stage} | {tool} | {bare} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | "
-            f"{_pct(a.get('right_operation'))} | {_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} |"
+            f"{_pct(a.get('right_operation'))} | {_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | "
+            f"{_pct(lm.get('gsm8k'))} |"
         )
     ref = e.get("reference", {})
     if ref:

@@ -17,7 +17,8 @@ __all__ = ['DTYPES', 'memory_bandwidth_gbs', 'weight_bytes_per_token', 'Int8Line
 
 # %% ../nbs/10b_quantization.ipynb #2edf300f
 def memory_bandwidth_gbs(mb: int = 256, repeats: int = 5) -> float:
-    "Bytes read + written per second (GB/s) copying an `mb` MB buffer, the best of `repeats` (one thread: torch's own setting)."
+    """Bytes read + written per second (GB/s) copying an `mb` MB buffer, the best of `repeats` (one thread: torch's own
+    setting)."""
     src = torch.ones(mb * 2**20 // 4)
     dst = torch.empty_like(src)
     best = float("inf")

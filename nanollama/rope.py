@@ -31,7 +31,8 @@ def rotate_half(x: torch.Tensor) -> torch.Tensor:
 
 
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    "Rotate `x` (B, H, T, hd) by angles whose cos/sin are (B, T, hd) or (T, hd); computed in fp32, returned in x's dtype."
+    """Rotate `x` (B, H, T, hd) by angles whose cos/sin are (B, T, hd) or (T, hd); computed in fp32, returned in x's
+    dtype."""
     if cos.dim() == 3:
         cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, hd): broadcast over heads
     xf = x.float()

@@ -78,14 +78,17 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
         elif isinstance(default, list) and isinstance(v, str):
             v = [x.strip() for x in v.split(",") if x.strip()]
         setattr(s, k, v)
-    s.cache_dir = Path(s.cache_dir).expanduser()
+    for k, v in vars(s).items():  # defaults no layer set: `~` expanded, relative paths from the working directory
+        if isinstance(v, Path) and k not in raw:
+            setattr(s, k, Path.cwd() / v.expanduser())  # an absolute path stays as it is
     if s.data_source not in ("offline", "hub"):
         raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
     return s
 
 # %% ../nbs/00b_settings.ipynb #8f6801e5
 def atomic_write(path, write) -> Path:
-    "Call write(tmp_path), then rename it onto `path`; on any error the temporary file is removed and `path` is untouched."
+    """Call write(tmp_path), then rename it onto `path`; on any error the temporary file is removed and `path` is
+    untouched."""
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
@@ -98,7 +101,8 @@ def atomic_write(path, write) -> Path:
 
 
 def resolve_device(name: str | None = None):
-    "torch.device for `name` ('cuda', 'cuda:1', 'cpu'); None: CUDA when there is one, else the CPU. One-line error otherwise."
+    """torch.device for `name` ('cuda', 'cuda:1', 'cpu'); None: CUDA when there is one, else the CPU. One-line error
+    otherwise."""
     import torch
 
     if name is None:

@@ -127,7 +127,8 @@ SMALL_TALK = [
 
 def chat_examples(n: int, rng: random.Random, docs: list[str], plays: list[str]) -> list[list[dict]]:
     """Offline chat: small talk, questions about Python answered from its reference docs, lines from Shakespeare, and
-    requests to repeat, quote back or reorder what the user wrote (copying from the context: the skill tool calls need)."""
+    requests to repeat, quote back or reorder what the user wrote (copying from the context: the skill tool calls
+    need)."""
     out = []
     topics = [(d.split("\n", 1)[0].strip(), d) for d in docs if len(d.split("\n", 1)[0]) < 60]
     lines = [
@@ -212,9 +213,9 @@ def validate_example(tok, messages: list[dict]) -> str | None:
 
 
 def build_sft_mixture(n: int, settings=None, seed: int = 0, tokenizer=None) -> tuple[list[list[dict]], dict]:
-    """(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use *counted in examples*, validated when a
-    tokenizer is given, and without any conversation that shares a 13-gram with a GSM8K or MMLU test item (chapter
-    13). CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
+    """(examples, stats): the ReAct mixture, 50% chat / 25% CoT math / 25% tool use *counted in examples*, validated
+    when a tokenizer is given, and without any conversation that shares a 13-gram with a GSM8K or MMLU test item
+    (chapter 13). CoT math: half GSM8K solutions, half number comparisons; tool use: an eighth GSM8K calculator
     annotations, the rest word problems (chapter 04b) whose numbers never occur in the evaluation set."""
     from nanollama.settings import load_settings
     from nanollama.data import gsm8k_rows, python_docs, shakespeare_plays
@@ -284,7 +285,8 @@ def tokenize_example(tok, messages: list[dict], assistant_only: bool = True) -> 
 def sft_batches(
     tokenized: list[tuple[list[int], list[int]]], batch_size: int, seq_len: int, pad_id: int, rng: random.Random
 ):
-    "Endless packed batches {input_ids, labels, doc_ids} (batch_size, seq_len): whole conversations, shuffled per epoch."
+    """Endless packed batches {input_ids, labels, doc_ids} (batch_size, seq_len): whole conversations, shuffled per
+    epoch."""
     fits = [t for t in tokenized if len(t[0]) <= seq_len]
     if not fits:
         raise ValueError(f"no SFT example fits in {seq_len} tokens")

@@ -30,7 +30,8 @@ SPECIAL_TOKENS = [BOS, EOT, PAD, IM_START, IM_END, THOUGHT_START, THOUGHT_END, T
 CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
     "{%- if message['role'] == 'assistant' -%}"
-    "{{ '<|im_start|>assistant\\n' }}{% generation %}{{ message['content'] }}{{ '<|im_end|>' }}{% endgeneration %}{{ '\\n' }}"
+    "{{ '<|im_start|>assistant\\n' }}{% generation %}{{ message['content'] }}{{ '<|im_end|>' }}{% endgeneration %}{{ "
+    "'\\n' }}"
     "{%- else -%}"
     "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
     "{%- endif -%}"
@@ -238,6 +239,7 @@ def parse_assistant(text: str) -> AssistantTurn:
 
 
 def chatml(messages: list[dict], add_generation_prompt: bool = True) -> str:
-    "The conversation as the model reads it: `<|im_start|>role\\ncontent<|im_end|>\\n` per message, then the assistant's header."
+    """The conversation as the model reads it: `<|im_start|>role\\ncontent<|im_end|>\\n` per message, then the
+    assistant's header."""
     text = "".join(f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n" for m in messages)
     return text + (f"{IM_START}assistant\n" if add_generation_prompt else "")

@@ -336,7 +336,8 @@ def micro_batches(tc: TrainConfig, seq_len: int, world: int = 1) -> tuple[int, i
 
 
 def check_rows(rows: int, grad_accum: int, world: int = 1):
-    "A one-line ValueError unless a batch of `rows` splits into `grad_accum` micro-batches on `world` processes (SFT, DPO)."
+    """A one-line ValueError unless a batch of `rows` splits into `grad_accum` micro-batches on `world` processes (SFT,
+    DPO)."""
     if rows % (grad_accum * world):
         raise ValueError(f"--batch-size {rows} does not split into {grad_accum} micro-batches x {world} processes")
 
@@ -570,7 +571,8 @@ def train(
     progress: bool = True,
     compile: bool | None = None,
 ) -> list[dict]:
-    "Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`: metrics, checkpoints and the HF model in out_dir."
+    """Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`: metrics, checkpoints and the HF model in
+    out_dir."""
     check_batches(tc, model.cfg, rank_world()[1])
     task = PretrainTask(data or TrainData(tokenizer, seed=tc.seed), tc)
     return fit(
