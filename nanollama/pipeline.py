@@ -575,10 +575,7 @@ def _pct(x):
 
 def write_report(out, results: dict) -> Path:
     "DIR/report.md with the configuration, data, curves, per-stage results, GGUF checks, wall times and transcripts."
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # headless runs get the Agg backend by themselves; a notebook keeps its own
     from nanollama.train import plot_metrics
     from nanollama.sft import plot_sft
 

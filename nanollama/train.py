@@ -22,11 +22,11 @@ from .packing import Packer, IGNORE
 from .tokenizer import encode_plain
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor', 'schedule_at',
-           'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint', 'metrics_until',
-           'find_checkpoint', 'load_checkpoint', 'export_model', 'micro_batches', 'check_rows', 'check_batches',
-           'compile_unavailable', 'compile_blocks', 'Task', 'LMTask', 'fit', 'PretrainTask', 'train', 'step_memory',
-           'measured_step_memory', 'peak_flops', 'throughput_table', 'plot_metrics']
+__all__ = ['TRAIN_PRESETS', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor',
+           'schedule_at', 'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint',
+           'metrics_until', 'find_checkpoint', 'load_checkpoint', 'export_model', 'micro_batches', 'check_rows',
+           'check_batches', 'compile_unavailable', 'compile_blocks', 'Task', 'LMTask', 'fit', 'PretrainTask', 'train',
+           'step_memory', 'measured_step_memory', 'peak_flops', 'throughput_table', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
 @dataclass(frozen=True)
@@ -93,14 +93,16 @@ def schedule_at(step: int, tc: TrainConfig, cfg: ModelConfig) -> dict:
     return {"phase": phase, "seq_len": seq_len, "rope_theta": theta, "batch": max(1, tc.tokens_per_step // seq_len)}
 
 
+OPTIMIZERS = {}  # name -> factory(model, tc) for other optimizers; chapter 18 registers "muon" when imported
+
+
 def make_optimizer(model: torch.nn.Module, tc: TrainConfig) -> torch.optim.Optimizer:
     "AdamW with weight decay on matrices (embedding included) and none on norm weights; or chapter 18's Muon pairing."
-    if tc.optimizer == "muon":
-        from nanollama.variants import MuonAdamW
-
-        return MuonAdamW(model, tc.lr, tc.betas, tc.weight_decay)
+    if tc.optimizer in OPTIMIZERS:
+        return OPTIMIZERS[tc.optimizer](model, tc)
     if tc.optimizer != "adamw":
-        raise ValueError(f"unknown optimizer {tc.optimizer!r}; choose adamw or muon")
+        known = ", ".join(["adamw", *OPTIMIZERS])
+        raise ValueError(f"unknown optimizer {tc.optimizer!r}; choose {known} (muon: import nanollama.variants)")
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [
         {"params": [p for p in params if p.dim() >= 2], "weight_decay": tc.weight_decay},

@@ -18,6 +18,7 @@ from .config import ModelConfig
 from .model import NanoLlama, RMSNorm, SwiGLU
 from .attention import Attention, attention
 from .rope import apply_rope
+from .train import OPTIMIZERS
 
 # %% auto #0
 __all__ = ['VARIANTS', 'VARIANT_PRESETS', 'SOFTCAP', 'POLY_ACTIVATIONS', 'variant', 'parse_variants', 'apply_variants',
@@ -197,6 +198,11 @@ class MuonAdamW(torch.optim.Optimizer):
                     eps=g["eps"],
                     maximize=False,
                 )
+
+
+OPTIMIZERS["muon"] = lambda model, tc: MuonAdamW(
+    model, tc.lr, tc.betas, tc.weight_decay
+)  # TrainConfig(optimizer="muon")
 
 
 @variant("muon", "Muon for the blocks' matrices, AdamW for the rest (nanochat)", exportable=True)
