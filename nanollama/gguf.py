@@ -14,6 +14,7 @@ from .config import ModelConfig
 from .settings import atomic_write
 from .model import NanoLlama
 from .pretrained import GGUF_TO_HF, permute_qk, resolve_model
+from .tokenizer import chatml
 
 # %% auto #0
 __all__ = ['GPT2_RX', 'LLAMA_CPP_PRE', 'PRE_PROBE', 'QTYPES', 'LLAMA_CPP_PIP', 'OLLAMA_CHATML', 'gguf_tensors', 'encode_tensor',
@@ -225,8 +226,6 @@ def _import_llama_cpp(why: str):
     return llama_cpp
 
 # %% ../nbs/15_gguf_export.ipynb #adc39a29
-from .tokenizer import chatml
-
 OLLAMA_CHATML = (
     "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
 )

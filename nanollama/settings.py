@@ -68,19 +68,17 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
             raw[k] = env[f"NANOLLAMA_{k.upper()}"]
     raw.update({k: v for k, v in overrides.items() if v is not None})
     s = Settings()
-    for k, v in raw.items():
+    for k in fields:
         default = getattr(s, k)
-        if isinstance(default, Path):
+        v = raw.get(k, default)
+        if isinstance(default, Path):  # relative: to the settings file if a layer set it, else the working directory
             v = Path(v).expanduser()
-            v = v if v.is_absolute() else (base / v).resolve()
+            v = v if v.is_absolute() else ((base if k in raw else Path.cwd()) / v).resolve()
         elif isinstance(default, int):
             v = int(v)
         elif isinstance(default, list) and isinstance(v, str):
             v = [x.strip() for x in v.split(",") if x.strip()]
         setattr(s, k, v)
-    for k, v in vars(s).items():  # defaults no layer set: `~` expanded, relative paths from the working directory
-        if isinstance(v, Path) and k not in raw:
-            setattr(s, k, Path.cwd() / v.expanduser())  # an absolute path stays as it is
     if s.data_source not in ("offline", "hub"):
         raise ValueError(f"data_source must be 'offline' or 'hub', got {s.data_source!r}")
     return s

@@ -10,7 +10,7 @@ import json, math, random, re, time
 from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
-from .tokenizer import SYSTEM_PROMPT, TOOL_SCHEMA, assistant_content, parse_assistant
+from .tokenizer import SYSTEM_PROMPT, assistant_content, parse_assistant
 from .packing import IGNORE
 from .train import LMTask
 

@@ -49,11 +49,10 @@ def stats(path: Path) -> dict:
     return {
         "words": sum(prose_words(m) for m in md),
         "figures": sum(any(t in o.get("data", {}) for t in FIGURE_TYPES) for o in outputs),
-        "widgets": sum("w.interact(" in "".join(c["source"]) or "interact(" in "".join(c["source"]) for c in code),
+        "widgets": sum("interact(" in "".join(c["source"]) for c in code),
         "exercises": len(re.findall(r"(?m)^\s*\d+\.\s", exercises)),
         "answers": any("<details>" in m and "Answers" in m for m in md),
         "colab": "colab-badge" in md[0] and any("google.colab" in "".join(c["source"]) for c in code[:2]),
-        "outputs": len(outputs),
         "unexplained": unexplained,
     }
 
@@ -90,7 +89,8 @@ def table() -> str:
     for p in chapters():
         s, t = stats(p), times.get(p.name)
         when = "" if t is None else f"{t} s" if t < 120 else f"{t / 60:.0f} min"
-        rows.append(f"| [{p.stem}](nbs/{p.name}) | {s['words']:,} | {s['figures']} | {s['widgets']} | {s['exercises']} | {when} |")
+        counts = f"{s['words']:,} | {s['figures']} | {s['widgets']} | {s['exercises']}"
+        rows.append(f"| [{p.stem}](nbs/{p.name}) | {counts} | {when} |")
     return "\n".join(rows)
 
 

@@ -18,14 +18,15 @@ CHAPTERS = chapters.chapters()
 def test_chapter_is_a_chapter(nb):
     s = chapters.stats(nb)
     assert s["words"] >= 1000, f"{nb.name}: {s['words']} words of prose (at least 1,000)"
-    assert s["figures"] >= 1, f"{nb.name}: no committed figure (render it: python scripts/chapters.py --render {nb.stem})"
+    render = f"python scripts/chapters.py --render {nb.stem}"
+    assert s["figures"] >= 1, f"{nb.name}: no committed figure (render it: {render})"
     assert s["exercises"] >= 2 and s["answers"], f"{nb.name}: {s['exercises']} exercises, answers: {s['answers']}"
     assert s["colab"], f"{nb.name}: no Colab badge and install cell at the top"
     assert not s["unexplained"], f"{nb.name}: code cells with no markdown before them: {s['unexplained']}"
 
 
 def test_no_reference_a_learner_cannot_open():
-    "Nothing in the package, the chapters or the settings points at files outside the repository."
+    "Nothing in the package or the chapters points at files outside the repository."
     texts = {p: p.read_text() for p in [*CHAPTERS, *(ROOT / "nanollama").glob("*.py")]}
     bad = {p.name: m for p, t in texts.items() for m in re.findall(r"\.\./shared\S*|DESIGN\.md|STYLE\.md", t)}
     assert not bad, bad

@@ -46,8 +46,9 @@ def lab(tmp_path):
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))  # no news prompt
     env = {**os.environ, "OMP_NUM_THREADS": "1", "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
-    args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--IdentityProvider.token=", "--allow-root",
-            "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={tmp_path / 'course'}",
+    args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--allow-root",
+            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={tmp_path / 'course'}",
             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"))
     url = f"http://127.0.0.1:{port}"

@@ -1,4 +1,6 @@
-"""The package's shape: the data's path through the modules is a straight line (no import cycle, lazy imports included)."""
+"""The package's shape: the data's path through the modules is a straight line.
+
+No import cycle, lazy imports included."""
 import re
 from pathlib import Path
 
