@@ -29,11 +29,14 @@ class ToolResult:
     error: str | None = None
     duration: float = 0.0
     truncated: bool = False
+    final_answer: str | None = None  # what the code passed to final_answer(...), if it ran to completion
 
     def as_text(self) -> str:
-        "The tool response the model reads: stdout, then the error line if any."
+        "The tool response the model reads: stdout, then the error line or the final answer if any."
         out = self.stdout + ("\n[output truncated]" if self.truncated else "")
-        return f"{out}\nError: {self.error}".strip() if self.error else out.strip()
+        if self.error:
+            return f"{out}\nError: {self.error}".strip()
+        return f"{out}\nfinal_answer: {self.final_answer}".strip() if self.final_answer is not None else out.strip()
 
 
 _RUNNER = r"""
@@ -68,8 +71,11 @@ if pid == 0:
         src = open("main.py").read()
     except BaseException:
         traceback.print_exc(); os._exit(3)
+    def final_answer(x):  # the answer leaves by its own file descriptor, never through stdout
+        os.write(cfg["answer_fd"], (" ".join(str(x).split())[:200] + "\n").encode())
+        return x
     try:
-        exec(compile(src, "<tool>", "exec"), {"__name__": "__main__"})
+        exec(compile(src, "<tool>", "exec"), {"__name__": "__main__", "n": cfg["n"], "final_answer": final_answer})
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
@@ -119,8 +125,12 @@ def _workdir_base() -> Path:
     return base
 
 
-def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output: int = 10_000) -> ToolResult:
-    "Run `code` in a sandboxed Python process; never raises for anything the code does."
+def run_python(
+    code: str, timeout: float = 5.0, memory_mb: int = 512, max_output: int = 10_000, numbers: list | None = None
+) -> ToolResult:
+    """Run `code` in a sandboxed Python process; never raises for anything the code does. The code sees `n`, the
+    question's `numbers` (chapter 04b's `question_numbers`), and `final_answer(x)`, whose argument comes back as the
+    result's `final_answer` through a channel of its own (printing cannot forge it)."""
     layers = sandbox_layers()
     drop = layers["unprivileged uid"]
     base = _workdir_base()
@@ -138,6 +148,8 @@ def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output
             "seccomp": layers["seccomp (no sockets)"],
             "audit_arch": arch[0],
             "nr_socket": arch[1],
+            "n": list(numbers or []),
+            "answer_fd": None,
             "limits": {
                 "memory": memory_mb << 20,
                 "cpu": max(1, int(timeout) + 1),
@@ -150,9 +162,18 @@ def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output
             cmd = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + cmd
         env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
         t0 = time.perf_counter()
-        with open(io_dir / "out", "wb") as out, open(io_dir / "err", "wb") as err:
+        with open(io_dir / "out", "wb") as out, open(io_dir / "err", "wb") as err, open(io_dir / "ans", "wb") as ans:
+            cfg["answer_fd"] = ans.fileno()
+            cmd[-1] = json.dumps(cfg)
             proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=work, start_new_session=True
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=work,
+                start_new_session=True,
+                pass_fds=(ans.fileno(),),
             )
             try:
                 rc, error = proc.wait(timeout=timeout), None
@@ -179,7 +200,9 @@ def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output
                 error = last if rc == 1 and last else f"exited with status {rc}" + (f": {last}" if last else "")
                 if "[Errno 27]" in error:
                     error = f"output limit exceeded ({MAX_OUTPUT_BYTES:,} bytes)"
-        return ToolResult(stdout, stderr, error, duration, truncated=len(raw_out) > max_output)
+        answers = (io_dir / "ans").read_bytes().decode("utf-8", "replace").splitlines()
+        final = answers[-1] if answers and error is None else None  # the last call wins; none if the code failed
+        return ToolResult(stdout, stderr, error, duration, truncated=len(raw_out) > max_output, final_answer=final)
     except Exception as e:  # the sandbox itself failed: still no raise
         return ToolResult(error=f"sandbox failure: {type(e).__name__}: {e}")
     finally:
@@ -189,6 +212,7 @@ def run_python(code: str, timeout: float = 5.0, memory_mb: int = 512, max_output
 # %% ../nbs/11_agent.ipynb #623fa146
 from .tokenizer import SYSTEM_PROMPT, TOOL_SCHEMA, parse_assistant
 from .tokenizer import IM_END, EOT, TOOL_CALL
+from .arithmetic import question_numbers
 
 
 @dataclass
@@ -219,6 +243,7 @@ class Step:
 @dataclass
 class Transcript:
     question: str
+    numbers: list = field(default_factory=list)  # the question's numbers, bound as `n` in every tool call
     steps: list[Step] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     final_answer: str | None = None
@@ -227,6 +252,7 @@ class Transcript:
     def to_dict(self) -> dict:
         return {
             "question": self.question,
+            "numbers": self.numbers,
             "final_answer": self.final_answer,
             "error": self.error,
             "steps": [s.to_dict() for s in self.steps],
@@ -283,8 +309,12 @@ class Agent:
         tr.steps.append(step)
         tr.messages.append({"role": "assistant", "content": raw})
         if step.tool_call is not None:
-            step.tool_result = run_python(step.tool_call["arguments"]["code"], timeout=self.tool_timeout)
-            tr.messages.append({"role": "tool", "content": step.tool_result.as_text() or "(no output)"})
+            res = run_python(step.tool_call["arguments"]["code"], timeout=self.tool_timeout, numbers=tr.numbers)
+            step.tool_result = res
+            tr.messages.append({"role": "tool", "content": res.as_text() or "(no output)"})
+            if res.final_answer is not None:  # the code answered: final_answer(...) ends the loop
+                tr.messages[-1]["final_answer"] = tr.final_answer = res.final_answer
+                return True
         elif step.raw_tool_call is not None:  # malformed call: tell the model, let it retry
             tr.messages.append({"role": "tool", "content": f"Error: {step.error}"})
         else:
@@ -294,7 +324,9 @@ class Agent:
 
     def start(self, question: str) -> Transcript:
         return Transcript(
-            question, messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}]
+            question,
+            question_numbers(question),
+            messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}],
         )
 
     def run(self, question: str, **gen) -> Transcript:

@@ -8,14 +8,14 @@ Docs: https://nanollama.github.io/nanollama/arithmetic.html.md"""
 
 # %% ../nbs/04b_arithmetic.ipynb #aa7da2de
 from __future__ import annotations
-import operator, random
+import operator, random, re
 from dataclasses import dataclass
 
 # %% auto #0
-__all__ = ['OPS', 'PY_OP', 'OP_WORDS', 'NAMES', 'ITEMS', 'CONTAINERS', 'VERBS', 'SHAPES', 'QUESTIONS', 'BARE', 'TWO_STEP',
-           'HELD_OUT_SEED', 'Problem', 'fmt_number', 'one_step_problem', 'two_step_problem', 'heldout_problems',
-           'training_problems', 'eval_numbers', 'check_disjoint', 'textbook_lesson', 'exercise_page',
-           'arithmetic_textbook', 'comparison_problem', 'verify_with_tool']
+__all__ = ['OPS', 'PY_OP', 'OP_WORDS', 'NAMES', 'ITEMS', 'CONTAINERS', 'VERBS', 'SHAPES', 'QUESTIONS', 'BARE', 'ORDINALS',
+           'TWO_STEP', 'HELD_OUT_SEED', 'Problem', 'question_numbers', 'fmt_number', 'one_step_problem',
+           'two_step_problem', 'heldout_problems', 'training_problems', 'eval_numbers', 'check_disjoint',
+           'textbook_lesson', 'exercise_page', 'arithmetic_textbook', 'comparison_problem', 'verify_with_tool']
 
 # %% ../nbs/04b_arithmetic.ipynb #da125460
 OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.floordiv}
@@ -73,19 +73,33 @@ CONTAINERS = ["packs", "boxes", "bags", "crates", "rows", "jars", "trays", "bask
 
 VERBS = {  # cue verbs: SFT uses "train" only; "heldout" appear in pre-training's textbook and in evaluation
     "+": {
-        "train": ["gets", "buys", "finds", "wins", "picks up", "is given", "collects", "makes", "brings", "adds"],
+        "train": [
+            "gets",
+            "buys",
+            "finds",
+            "wins",
+            "picks up",
+            "is given",
+            "collects",
+            "makes",
+            "brings",
+            "adds",
+            "earns",
+        ]
+        + ["catches", "saves", "bakes", "is handed", "grows"],
         "heldout": ["receives", "gathers", "acquires", "obtains"],
     },
     "-": {
-        "train": ["gives away", "loses", "sells", "eats", "spends", "uses", "drops", "throws away", "lends"],
+        "train": ["gives away", "loses", "sells", "eats", "spends", "uses", "drops", "throws away", "lends", "returns"]
+        + ["wastes", "sends away", "gives back", "burns"],
         "heldout": ["donates", "breaks", "misplaces", "trades away"],
     },
     "*": {
-        "train": ["buys", "fills", "stacks", "orders", "packs", "sets up"],
+        "train": ["buys", "fills", "stacks", "orders", "packs", "sets up", "stores", "prepares", "arranges", "stocks"],
         "heldout": ["carries", "delivers", "loads"],
     },
     "/": {
-        "train": ["shares", "splits", "hands out", "divides"],
+        "train": ["shares", "splits", "hands out", "divides", "passes out", "splits up", "spreads", "rations out"],
         "heldout": ["distributes", "deals out", "portions out"],
     },
 }
@@ -95,6 +109,8 @@ SHAPES = {  # {v}: a cue verb, {a} {b}: the numbers, {n} name, {i} item, {c} con
             "{n} has {a} {i} and {v} {b} more.",
             "{n} had {a} {i}. Then {n} {v} {b} more.",
             "There are {a} {i}. {n} {v} {b} more.",
+            "{n} {v} {b} more {i}, adding to {a}.",
+            "{n} starts the day with {a} {i} and {v} {b} more.",
         ],
         "heldout": ["Starting with {a} {i}, {n} {v} another {b}.", "{n} {v} {b} {i} on top of the {a} already there."],
     },
@@ -103,6 +119,8 @@ SHAPES = {  # {v}: a cue verb, {a} {b}: the numbers, {n} name, {i} item, {c} con
             "{n} has {a} {i} and {v} {b} of them.",
             "{n} had {a} {i}. Then {n} {v} {b}.",
             "There are {a} {i}. {n} {v} {b} of them.",
+            "{n} {v} {b} {i} from a pile of {a}.",
+            "{n} started with {a} {i} but {v} {b}.",
         ],
         "heldout": ["Out of {a} {i}, {n} {v} {b}.", "{n} {v} {b} of the {a} {i} in the shed."],
     },
@@ -111,6 +129,8 @@ SHAPES = {  # {v}: a cue verb, {a} {b}: the numbers, {n} name, {i} item, {c} con
             "{n} {v} {a} {c} with {b} {i} in each.",
             "{n} {v} {a} {c} of {b} {i}.",
             "Each of the {a} {c} holds {b} {i}. {n} {v} them all.",
+            "{n} {v} {a} {c}, and each holds {b} {i}.",
+            "In each of {a} {c}, {n} {v} {b} {i}.",
         ],
         "heldout": [
             "{n} {v} {a} {c}, {b} {i} in every single one.",
@@ -122,6 +142,8 @@ SHAPES = {  # {v}: a cue verb, {a} {b}: the numbers, {n} name, {i} item, {c} con
             "{n} {v} {a} {i} equally among {b} friends.",
             "{n} {v} {a} {i} into {b} equal groups.",
             "{n} has {a} {i} and {v} them equally between {b} kids.",
+            "{n} {v} {a} {i} so that {b} people get the same amount.",
+            "{b} friends get equal parts when {n} {v} {a} {i}.",
         ],
         "heldout": [
             "{a} {i} are what {n} {v} evenly to {b} children.",
@@ -131,29 +153,35 @@ SHAPES = {  # {v}: a cue verb, {a} {b}: the numbers, {n} name, {i} item, {c} con
 }
 QUESTIONS = {
     "+": {
-        "train": ["How many {i} does {n} have now?", "How many {i} are there in all?", "How many {i} altogether?"],
+        "train": ["How many {i} does {n} have now?", "How many {i} are there in all?", "How many {i} altogether?"]
+        + ["What is the sum?", "How many {i} are there now?"],
         "heldout": ["What is the new count?", "Give the total."],
     },
     "-": {
-        "train": ["How many {i} are left?", "How many {i} does {n} have now?", "How many remain?"],
+        "train": ["How many {i} are left?", "How many {i} does {n} have now?", "How many remain?"]
+        + ["How many {i} are still there?", "What is left?"],
         "heldout": ["What is the remaining count?", "How many {i} stay?"],
     },
     "*": {
-        "train": ["How many {i} is that?", "How many {i} are there in all?", "How many {i} in total?"],
+        "train": ["How many {i} is that?", "How many {i} are there in all?", "How many {i} in total?"]
+        + ["What is the product?", "How many {i} does {n} have?"],
         "heldout": ["What is the full count of {i}?", "Give the number of {i}."],
     },
     "/": {
-        "train": ["How many does each get?", "How many are in each group?", "How many {i} per group?"],
+        "train": ["How many does each get?", "How many are in each group?", "How many {i} per group?"]
+        + ["How many does every friend get?", "How many {i} does one person get?"],
         "heldout": ["What is each share?", "How many {i} does each receive?"],
     },
 }
 BARE = {  # plain instructions
     "+": {
-        "train": ["What is {a} plus {b}?", "Add {a} and {b}.", "Compute {a} + {b}.", "What is the sum of {a} and {b}?"],
+        "train": ["What is {a} plus {b}?", "Add {a} and {b}.", "Compute {a} + {b}.", "What is the sum of {a} and {b}?"]
+        + ["Add up {a} and {b}.", "{a} and {b} together make how many?"],
         "heldout": ["Find the total of {a} and {b}."],
     },
     "-": {
-        "train": ["What is {a} minus {b}?", "Subtract {b} from {a}.", "Compute {a} - {b}.", "Take {b} away from {a}."],
+        "train": ["What is {a} minus {b}?", "Subtract {b} from {a}.", "Compute {a} - {b}.", "Take {b} away from {a}."]
+        + ["How much is {a} take away {b}?", "Remove {b} from {a}. What is left?"],
         "heldout": ["Find the difference between {a} and {b}."],
     },
     "*": {
@@ -162,6 +190,8 @@ BARE = {  # plain instructions
             "Multiply {a} by {b}.",
             "Compute {a} * {b}.",
             "What is the product of {a} and {b}?",
+            "What do you get when you multiply {a} and {b}?",
+            "What is {a} groups of {b}?",
         ],
         "heldout": ["Find {a} lots of {b}."],
     },
@@ -171,6 +201,8 @@ BARE = {  # plain instructions
             "Divide {a} by {b}.",
             "Compute {a} / {b}.",
             "How many times does {b} go into {a}?",
+            "Split {a} into {b} equal parts. How big is each part?",
+            "What is {a} shared by {b}?",
         ],
         "heldout": ["Find the quotient of {a} and {b}."],
     },
@@ -211,6 +243,42 @@ class Problem:
         then = {"+": "add {}", "-": "subtract {}", "*": "multiply by {}", "/": "divide by {}"}
         more = "".join(", then " + then[o].format(x) for o, x in zip(self.ops[1:], rest))
         return f"I need to {first[self.ops[0]]}{more}. I will use Python."
+
+    @property
+    def slots(self) -> tuple[int, ...]:
+        "Where each operand stands among the question's numbers: n[slots[k]] is numbers[k] (first occurrence)."
+        found = question_numbers(self.question)
+        return tuple(found.index(x) for x in self.numbers)
+
+    @property
+    def agent_code(self) -> str:
+        "The agent's code when the sandbox binds the question's numbers as `n`: final_answer(n[0] * n[1] - n[2])."
+        parts = [f"n[{self.slots[0]}]"] + [f"{PY_OP[o]} n[{k}]" for o, k in zip(self.ops, self.slots[1:])]
+        return f"final_answer({' '.join(parts)})"
+
+    @property
+    def agent_thought(self) -> str:
+        "The thought before `agent_code`: the operations and which of the question's numbers they take, no digits."
+        a, b, *rest = (ORDINALS[k] + " number" for k in self.slots)
+        first = {"+": f"add {a} and {b}", "-": f"subtract {b} from {a}", "*": f"multiply {a} by {b}"}
+        first["/"] = f"divide {a} by {b}"
+        then = {"+": "add {}", "-": "subtract {}", "*": "multiply by {}", "/": "divide by {}"}
+        more = "".join(", then " + then[o].format(x) for o, x in zip(self.ops[1:], rest))
+        return f"I need to {first[self.ops[0]]}{more}."
+
+
+ORDINALS = ("the first", "the second", "the third", "the fourth", "the fifth", "the sixth")
+_QUESTION_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d,]\d)|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
+
+
+def question_numbers(text: str) -> list[int | float]:
+    """The numbers of a question in reading order, read as people write them: "8,558" is 8558, "2.5" is 2.5. This is
+    what the agent's sandbox binds as `n` (chapter 11)."""
+    out = []
+    for m in _QUESTION_NUMBER.finditer(text):
+        s = m.group().replace(",", "")
+        out.append(float(s) if "." in s else int(s))
+    return out
 
 
 def fmt_number(x: int, rng: random.Random, commas: float = 0.25) -> str:
@@ -325,7 +393,8 @@ def check_disjoint() -> None:
 
 # %% ../nbs/04b_arithmetic.ipynb #776f3f64
 def textbook_lesson(rng: random.Random, op: str, n_examples: int = 6) -> str:
-    "A page of a synthetic arithmetic textbook: the words that signal `op`, then worked examples with Python."
+    """A page of a synthetic arithmetic textbook: the words that signal `op` (every cue verb, held-out ones included,
+    and the names of its result), then worked examples: the operation and which numbers it takes, then the Python."""
     verbs = VERBS[op]["train"] + VERBS[op]["heldout"]
     intro = {
         "+": "Adding puts amounts together. When someone {vs} more, the amounts are added.",
@@ -333,7 +402,13 @@ def textbook_lesson(rng: random.Random, op: str, n_examples: int = 6) -> str:
         "*": "Multiplying counts equal groups. When someone {vs} several groups of the same size, we multiply.",
         "/": "Dividing makes equal shares. When someone {vs} an amount equally, we divide.",
     }[op]
-    lines = [f"Lesson: how to {OP_WORDS[op]}.", intro.format(vs=", ".join(rng.sample(verbs, len(verbs))))]
+    result = {  # what the result is called: the nouns a question may use instead of a verb
+        "+": "The result of adding is called the sum or the total.",
+        "-": "The result of subtracting is called the difference: what is left, what remains.",
+        "*": "The result of multiplying is called the product: so many lots of so many, the full count.",
+        "/": "The result of dividing is called the quotient: the share that each one receives.",
+    }[op]
+    lines = [f"Lesson: how to {OP_WORDS[op]}.", intro.format(vs=", ".join(rng.sample(verbs, len(verbs)))), result]
     for _ in range(n_examples):
         a, b = _operands(rng, op)
         v, n, i = rng.choice(verbs), rng.choice(NAMES), rng.choice(ITEMS)
@@ -345,20 +420,21 @@ def textbook_lesson(rng: random.Random, op: str, n_examples: int = 6) -> str:
         }[op]
         p = Problem(story, (a, b), (op,), "textbook")
         lines.append(
-            f'Example: {story} The word "{v}" tells us to {OP_WORDS[op]}. '
-            f"We {OP_WORDS[op]} {a} and {b}: {a} {PY_OP[op]} {b} = {p.answer}. In Python: {p.code} prints {p.answer}."
+            f'Example: {story} The word "{v}" tells us to {OP_WORDS[op]}. {p.agent_thought} '
+            f"With n = {question_numbers(story)}: {p.agent_code} answers {p.answer}, the same as {p.code[6:-1]}."
         )
     return "\n".join(lines)
 
 
 def exercise_page(rng: random.Random, n_exercises: int = 6, exclude: set = frozenset()) -> str:
-    "A page of solved exercises in the training wordings: the question, the operation, the Python, what it prints."
+    """A page of solved exercises in the training wordings: the question, the operations and which numbers they take,
+    the agent's Python on the bound numbers `n`, and the answer."""
     lines = ["Exercises with solutions."]
     for p in training_problems(n_exercises, rng, exclude):
         lines += [
             f"Exercise: {p.question}",
-            f"Solution: {p.thought[: -len(' I will use Python.')]} "
-            f"In Python: {p.code} prints {p.answer}. The answer is {p.answer}.",
+            f"Solution: {p.agent_thought} The numbers of the question are n = {question_numbers(p.question)}. "
+            f"In Python: {p.agent_code} answers {p.answer}, the same as {p.code[len('print(') : -1]}.",
         ]
     return "\n".join(lines)
 
@@ -395,13 +471,19 @@ def comparison_problem(rng: random.Random) -> tuple[str, str, str]:
 
 # %% ../nbs/04b_arithmetic.ipynb #cd2f1aa4
 def verify_with_tool(problems: list[Problem], run, batch: int = 500) -> list[str | None]:
-    "The tool's printed answer for each problem if it equals the computed one, else None; one `run` call per batch."
+    """The tool's printed answer for each problem if both forms of its code — the literal one (`print(7 * 24)`) and the
+    one on the question's numbers bound as `n` (`final_answer(n[0] * n[1])`) — print the computed one, else None; one
+    `run` call per batch."""
     out = []
     for s in range(0, len(problems), batch):
         chunk = problems[s : s + batch]
-        res = run("\n".join(p.code for p in chunk))
+        lines = [
+            f"{p.code}\nn = {question_numbers(p.question)}; {p.agent_code.replace('final_answer(', 'print(', 1)}"
+            for p in chunk
+        ]
+        res = run("\n".join(lines))
         printed = res.stdout.split("\n") if not res.error else []
         for k, p in enumerate(chunk):
-            got = printed[k].strip() if k < len(printed) else None
-            out.append(got if got == str(p.answer) else None)
+            got = printed[2 * k : 2 * k + 2]
+            out.append(got[0].strip() if got == [str(p.answer)] * 2 else None)
     return out

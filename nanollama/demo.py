@@ -75,6 +75,13 @@ def step_messages(step: Step, live: bool = False, tool_text: str | None = None) 
         else:
             out.append(_msg(body, "🛠️ Tool call: python"))
             out.append(tool_result_message(step.tool_result, tool_text))
+            if step.tool_result is not None and step.tool_result.final_answer is not None:  # the code answered
+                out.append(
+                    _msg(
+                        f"The answer is {esc(step.tool_result.final_answer)}.\n\n*(the argument of "
+                        "`final_answer(...)` in the sandbox: no digit copied by the model)*"
+                    )
+                )
     elif step.answer is not None and (step.answer or not live):
         flag = "" if live or not step.error else f"\n\n*({esc(step.error)})*"
         out.append(_msg(esc(step.answer) + flag))
@@ -91,8 +98,9 @@ def live_messages(raw: str) -> list[dict]:
 
 
 def transcript_messages(tr: Transcript) -> list[dict]:
-    "Every step of a finished agent run, then the run's error if it has one."
-    out = [m for s in tr.steps for m in step_messages(s)]
+    "The numbers bound as `n`, every step of a finished agent run, then the run's error if it has one."
+    bound = [_msg(fence(f"n = {tr.numbers}", "python"), "🔢 The question's numbers, bound as n")] if tr.numbers else []
+    out = bound + [m for s in tr.steps for m in step_messages(s)]
     return out + ([note(tr.error)] if tr.error else [])
 
 # %% ../nbs/16_glass_box_demo.ipynb #bf503e18

@@ -14,8 +14,8 @@ from .packing import IGNORE
 from .train import Task
 
 # %% auto #0
-__all__ = ['PAIR_KINDS', 'DPO_LR', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs', 'tokenize_pair',
-           'DPOTask', 'dpo_train']
+__all__ = ['PAIR_KINDS', 'DPO_LR', 'DPO_SFT_WEIGHT', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs',
+           'tokenize_pair', 'DPOTask', 'dpo_train']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
 def dpo_loss(
@@ -38,59 +38,60 @@ def sequence_logprobs(model, input_ids: torch.Tensor, labels: torch.Tensor) -> t
     return (lp * (labels != IGNORE)).sum(-1)
 
 # %% ../nbs/12_dpo.ipynb #b8370ab6
-PAIR_KINDS = ("wrong answer", "malformed tool call", "skipped thought", "wrong operation", "miscopied number")
+PAIR_KINDS = ("malformed tool call", "skipped thought", "wrong operation", "miscopied number")
 
 
-def _corrupt_code(code: str, kind: str, rng: random.Random) -> str:
-    "The same tool call with one operator swapped ('wrong operation') or one digit of one operand changed."
-    if kind == "wrong operation":
-        m = rng.choice(list(re.finditer(r"//|[-+*]", code)))
-        return code[: m.start()] + rng.choice([o for o in ("+", "-", "*", "//") if o != m.group()]) + code[m.end() :]
-    m = rng.choice(list(re.finditer(r"\d+", code)))
-    digits = list(m.group())
-    k = rng.randrange(len(digits))
-    digits[k] = rng.choice([d for d in "0123456789" if d != digits[k] and (k or d != "0")])
-    return code[: m.start()] + "".join(digits) + code[m.end() :]
+def _corrupt_code(p, kind: str, rng: random.Random) -> str:
+    """Problem `p`'s agent code with one operator swapped ('wrong operation'), or one `n[k]` replaced by the number it
+    binds, copied with one digit changed ('miscopied number': the error a model makes when it copies) — never an edit
+    that still folds to `p`'s answer (31724 // 410 == 31724 // 412)."""
+    from nanollama.arithmetic import PY_OP, Problem
+
+    while True:
+        ops, nums, terms = list(p.ops), list(p.numbers), [f"n[{k}]" for k in p.slots]
+        j = rng.randrange(len(ops) if kind == "wrong operation" else len(nums))
+        if kind == "wrong operation":
+            ops[j] = rng.choice([o for o in "+-*/" if o != ops[j]])
+        else:
+            digits = list(str(nums[j]))
+            i = rng.randrange(len(digits))
+            digits[i] = rng.choice([d for d in "0123456789" if d != digits[i] and (i or d != "0")])
+            nums[j] = int("".join(digits))
+            terms[j] = str(nums[j])
+        if Problem(p.question, tuple(nums), tuple(ops), p.template).answer != p.answer:
+            return "final_answer(" + " ".join([terms[0]] + [f"{PY_OP[o]} {t}" for o, t in zip(ops, terms[1:])]) + ")"
 
 
 def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
-    """n pairs {prompt, chosen, rejected, kind} from verified arithmetic tool conversations (chapter 04b problems, never
-    the evaluation numbers). The rejected side is one of the agent's real failure modes: a wrong final answer, a
-    malformed call, no thought, the wrong operation in the code, or a miscopied operand."""
-    from nanollama.sft import arithmetic_tool_examples
-    from nanollama.tokenizer import assistant_content, tool_call_text, TOOL_CALL
-    from nanollama.arithmetic import eval_numbers
+    """n pairs {prompt, chosen, rejected, kind} from verified agent conversations (chapter 09's `agent_conversation` on
+    chapter 04b problems, never the evaluation numbers). The chosen side is the call `final_answer(n[0] * n[1])`; the
+    rejected side one of the agent's real failure modes: a malformed call, no thought (a bare wrong answer), the wrong
+    operation, or a number copied into the code with one digit wrong."""
+    from nanollama.sft import agent_conversation
+    from nanollama.tokenizer import tool_call_text, TOOL_CALL
+    from nanollama.arithmetic import eval_numbers, training_problems, verify_with_tool
     from nanollama.agent import run_python
 
     rng = random.Random(seed)
     pairs = []
-    for ex in arithmetic_tool_examples(n, rng, run or run_python, exclude=eval_numbers()):
-        prompt, completion = ex[:2], ex[2:]
-        right = completion[-1]["content"].rsplit("The answer is ", 1)[1].rstrip(".")
-        wrong = str(int(right) + rng.choice([-1, 1]) * rng.randrange(1, 50))
-        thought, call = completion[0]["content"].split(TOOL_CALL)
-        code = json.loads(call)["arguments"]["code"]
-        kind, chosen = rng.choice(PAIR_KINDS), completion
-        if kind == "wrong answer":
-            rejected = completion[:-1] + [
-                {
-                    "role": "assistant",
-                    "content": assistant_content(f"The tool printed {right}.", answer=f"The answer is {wrong}."),
-                }
-            ]
-        elif kind == "malformed tool call":
-            rejected = [{"role": "assistant", "content": f"{thought}{TOOL_CALL}{{python: {code}"}]
+    probs = training_problems(n, rng, exclude=eval_numbers())
+    for p, out in zip(probs, verify_with_tool(probs, run or run_python)):
+        if not out:
+            continue
+        ex = agent_conversation(p)
+        prompt, chosen = ex[:2], ex[2:]
+        thought, call = chosen[0]["content"].split(TOOL_CALL)
+        kind = rng.choice(PAIR_KINDS)
+        if kind == "malformed tool call":
+            rejected = f"{thought}{TOOL_CALL}{{python: {p.agent_code}"
         elif kind == "skipped thought":
-            rejected = [{"role": "assistant", "content": f"The answer is {wrong}."}]
-        else:  # the same turn, one operator or one digit changed
-            chosen = completion[:1]
-            rejected = [
-                {
-                    "role": "assistant",
-                    "content": f"{thought}{TOOL_CALL}{tool_call_text(_corrupt_code(code, kind, rng))}",
-                }
-            ]
-        pairs.append({"prompt": prompt, "chosen": chosen, "rejected": rejected, "kind": kind})
+            rejected = f"The answer is {p.answer + rng.choice([-1, 1]) * rng.randrange(1, 50)}."
+        else:  # the same turn, one operator or one number changed
+            bad = _corrupt_code(p, kind, rng)
+            rejected = f"{thought}{TOOL_CALL}{tool_call_text(bad)}"
+        pairs.append(
+            {"prompt": prompt, "chosen": chosen, "rejected": [{"role": "assistant", "content": rejected}], "kind": kind}
+        )
     return pairs
 
 
@@ -153,7 +154,9 @@ class DPOTask(Task):
         seed: int = 0,
         precompute_reference: bool = False,
         bf16: bool = True,
+        sft_weight: float = 0.0,
     ):
+        self.sft_weight = sft_weight
         self.data = [tokenize_pair(tok, p) for p in pairs]
         self.reference, self.pad_id, self.batch_size, self.beta, self.bf16 = (
             reference,
@@ -201,8 +204,10 @@ class DPOTask(Task):
         pr = sequence_logprobs(model, batch["rejected_ids"], batch["rejected_labels"])
         rc, rr = (t.to(pc.device) for t in self.reference_logps(batch["idx"].tolist()))
         mean, cr, rj = dpo_loss(pc, pr, rc, rr, self.beta)
-        return mean * len(pc), {
+        nll = -pc / (batch["chosen_labels"] != IGNORE).sum(-1).clamp(min=1)  # (b,) chosen side's loss per token
+        return mean * len(pc) + self.sft_weight * nll.sum(), {
             "loss": mean.detach() * len(pc),
+            "chosen_nll": nll.detach().sum(),
             "chosen_reward": cr.sum(),
             "rejected_reward": rj.sum(),
             "margin": (cr - rj).sum(),
@@ -219,6 +224,7 @@ class DPOTask(Task):
 
 
 DPO_LR = 1e-4  # the one default: the CLI, the speedrun and this chapter all train with it
+DPO_SFT_WEIGHT = 1.0  # RPO (Pang et al. 2024): + this x the chosen side's per-token loss, so the chosen stays likely
 
 
 def dpo_train(
@@ -240,10 +246,13 @@ def dpo_train(
     reference=None,
     grad_accum: int = 1,
     activation_checkpointing: bool = False,
+    sft_weight: float = DPO_SFT_WEIGHT,
 ):
     """DPO fine-tuning of `policy` with chapter 07's `fit` (constant `lr`, BF16 autocast, accumulation, crash-safe
     checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the
-    SFT model; under FSDP pass the copy made before sharding). Returns (history, reference)."""
+    SFT model; under FSDP pass the copy made before sharding). `sft_weight` > 0 adds that multiple of the chosen side's
+    per-token loss (RPO), so the policy cannot win the margin by making both sides unlikely. Returns (history,
+    reference)."""
     from nanollama.train import TrainConfig, fit, rank_world, check_rows
 
     check_rows(min(batch_size, len(pairs)), grad_accum, rank_world()[1])
@@ -260,7 +269,7 @@ def dpo_train(
         activation_checkpointing=activation_checkpointing,
         checkpoint_every=checkpoint_every,
     )
-    task = DPOTask(tok, pairs, reference, batch_size, beta, seed, precompute_reference, bf16)
+    task = DPOTask(tok, pairs, reference, batch_size, beta, seed, precompute_reference, bf16, sft_weight)
     history = fit(
         policy, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=False
     )

@@ -591,6 +591,13 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
     steps, verified, tool_value, code, final = [], [], None, None, None
     for t, msg in enumerate(messages):
         role, content = msg.get("role"), msg.get("content") or ""
+        if role == "tool" and msg.get("final_answer") is not None:  # the code answered: final_answer(...) (chapter 11)
+            final = extract_answer(msg["final_answer"])
+            ok = final is not None
+            steps.append(
+                CheckedStep(t, "answer", msg["final_answer"], ok, "" if ok else "final_answer is not a number")
+            )
+            continue
         if role == "tool":
             value = extract_answer(content)
             m = _PRINT_ARITH.fullmatch(code or "")

@@ -15,9 +15,10 @@ from .packing import IGNORE
 from .train import LMTask
 
 # %% auto #0
-__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'tool_conversation', 'arithmetic_tool_examples', 'comparison_example', 'gsm8k_final',
-           'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples', 'validate_example', 'build_sft_mixture',
-           'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask', 'finetune', 'plot_sft']
+__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'tool_conversation', 'agent_conversation', 'arithmetic_tool_examples',
+           'comparison_example', 'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples',
+           'validate_example', 'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask',
+           'finetune', 'plot_sft']
 
 # %% ../nbs/09_sft.ipynb #d504d0ae
 from .arithmetic import training_problems, eval_numbers, verify_with_tool, comparison_problem
@@ -40,16 +41,23 @@ def tool_conversation(
     ]
 
 
+def agent_conversation(p) -> list[dict]:
+    """user → assistant(thought, tool call `final_answer(n[0] * n[1])`): the tool binds the question's numbers as `n`
+    and its `final_answer` ends the conversation (chapter 11), so the model copies no digit."""
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": p.question},
+        {"role": "assistant", "content": assistant_content(p.agent_thought, code=p.agent_code)},
+    ]
+
+
 def arithmetic_tool_examples(
     n: int, rng: random.Random, run, exclude: set = frozenset(), two_step: float = 0.25
 ) -> list[list[dict]]:
-    "Up to n tool-use conversations on training-wording problems; every answer checked by the tool, one call per batch."
+    """Up to n tool-use conversations (`agent_conversation`) on training-wording problems; every answer checked by the
+    tool, one call per batch."""
     probs = training_problems(n, rng, exclude, two_step)
-    return [
-        tool_conversation(p.question, p.thought, p.code, out)
-        for p, out in zip(probs, verify_with_tool(probs, run))
-        if out
-    ]
+    return [agent_conversation(p) for p, out in zip(probs, verify_with_tool(probs, run)) if out]
 
 
 def comparison_example(rng: random.Random) -> list[dict]:
@@ -201,7 +209,10 @@ def validate_example(tok, messages: list[dict]) -> str | None:
         turn = parse_assistant(m["content"])
         if turn.error:
             return f"assistant turn {i}: {turn.error}"
-        if (turn.tool_call is not None) != (i + 1 < len(roles) and roles[i + 1] == "tool"):
+        last = i + 1 == len(roles)  # a last call ends the conversation: its code answers with final_answer(...)
+        if turn.tool_call is not None and last and "final_answer(" not in turn.tool_call["arguments"]["code"]:
+            return f"assistant turn {i}: the last turn calls the tool without final_answer(...)"
+        if (turn.tool_call is not None and not last) != (not last and roles[i + 1] == "tool"):
             return f"assistant turn {i}: tool call and tool turn must pair"
     if "tool" in roles and any(roles[i - 1] != "assistant" for i, r in enumerate(roles) if r == "tool"):
         return "tool turn without a call"

@@ -1,8 +1,9 @@
 """The glass-box demo (nbs/16_glass_box_demo.ipynb) in a real headless Chromium: Debian `chromium` + pip `playwright`.
 
 A `ReplayAgent` makes the turns deterministic (the tool still runs in the sandbox). Set NANOLLAMA_UPDATE_SCREENSHOT=1
-to rewrite docs/demo.png from a tiny agent fine-tuned for ~2 minutes (a real model generating; its numbers are wrong,
-and the probability panel shows where it hesitated).
+to rewrite docs/demo.png from the speedrun's agent (a real model generating, greedy: it answers the example right,
+with the numbers bound by the sandbox and the answer returned by `final_answer`; the probability panel shows how sure
+it was).
 """
 import os, random, shutil, time
 from pathlib import Path
@@ -154,9 +155,11 @@ def test_update_readme_screenshot(browser, tok_and_tiny, tmp_path):
         chat = page.locator("#chat")
         chat.get_by_text("🛠️ Tool call: python").first.wait_for(timeout=60_000)
         chat.get_by_text("The answer is").last.wait_for(timeout=60_000)
+        assert chat.get_by_text("The answer is 178377.").count() >= 1, chat.inner_text()   # 4821 * 37, right
         thought_title(page).click()
         page.wait_for_timeout(500)
-        thought_title(page).scroll_into_view_if_needed()
+        chat.get_by_text("The answer is 178377.").scroll_into_view_if_needed()   # the call, its output, the answer
+        page.wait_for_timeout(300)
         page.screenshot(path=tmp_path / "demo.png")
         print(chat.inner_text())
         assert page.locator("#chat .thought-group .content").first.is_visible()     # the thought is open
