@@ -71,8 +71,9 @@ if pid == 0:
         src = open("main.py").read()
     except BaseException:
         traceback.print_exc(); os._exit(3)
-    def final_answer(x):  # the answer leaves by its own file descriptor, never through stdout
-        os.write(cfg["answer_fd"], (" ".join(str(x).split())[:200] + "\n").encode())
+    def final_answer(x):  # the answer leaves by its own file descriptor, never through stdout; None answers nothing
+        if x is not None:
+            os.write(cfg["answer_fd"], (" ".join(str(x).split())[:200] + "\n").encode())
         return x
     try:
         exec(compile(src, "<tool>", "exec"), {"__name__": "__main__", "n": cfg["n"], "final_answer": final_answer})
@@ -130,7 +131,7 @@ def run_python(
 ) -> ToolResult:
     """Run `code` in a sandboxed Python process; never raises for anything the code does. The code sees `n`, the
     question's `numbers` (chapter 04b's `question_numbers`), and `final_answer(x)`, whose argument comes back as the
-    result's `final_answer` through a channel of its own (printing cannot forge it)."""
+    result's `final_answer` through a file descriptor of its own (stdout cannot be mistaken for it)."""
     layers = sandbox_layers()
     drop = layers["unprivileged uid"]
     base = _workdir_base()
@@ -200,8 +201,10 @@ def run_python(
                 error = last if rc == 1 and last else f"exited with status {rc}" + (f": {last}" if last else "")
                 if "[Errno 27]" in error:
                     error = f"output limit exceeded ({MAX_OUTPUT_BYTES:,} bytes)"
-        answers = (io_dir / "ans").read_bytes().decode("utf-8", "replace").splitlines()
-        final = answers[-1] if answers and error is None else None  # the last call wins; none if the code failed
+        with open(io_dir / "ans", "rb") as f:  # bounded: the code could write to the descriptor itself
+            answers = f.read(1_000_000).decode("utf-8", "replace").splitlines()
+        final = answers[-1].strip()[:200] if answers and error is None else None  # the last call wins; none on error
+        final = final or None
         return ToolResult(stdout, stderr, error, duration, truncated=len(raw_out) > max_output, final_answer=final)
     except Exception as e:  # the sandbox itself failed: still no raise
         return ToolResult(error=f"sandbox failure: {type(e).__name__}: {e}")
@@ -243,11 +246,11 @@ class Step:
 @dataclass
 class Transcript:
     question: str
-    numbers: list = field(default_factory=list)  # the question's numbers, bound as `n` in every tool call
     steps: list[Step] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     final_answer: str | None = None
     error: str | None = None
+    numbers: list = field(default_factory=list)  # the question's numbers, bound as `n` in every tool call
 
     def to_dict(self) -> dict:
         return {
@@ -325,8 +328,8 @@ class Agent:
     def start(self, question: str) -> Transcript:
         return Transcript(
             question,
-            question_numbers(question),
             messages=[{"role": "system", "content": self.system}, {"role": "user", "content": question}],
+            numbers=question_numbers(question),
         )
 
     def run(self, question: str, **gen) -> Transcript:

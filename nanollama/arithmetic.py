@@ -268,16 +268,20 @@ class Problem:
 
 
 ORDINALS = ("the first", "the second", "the third", "the fourth", "the fifth", "the sixth")
-_QUESTION_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d,]\d)|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
+_QUESTION_NUMBER = re.compile(  # 8,558 and 1,234.5 (thousands separators), else a plain run of digits (3,4 is 3 and 4)
+    r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)(?:\.\d+)?(?!\w)|(?<![\w.])\d+(?:\.\d+)?(?!\w)"
+)
 
 
 def question_numbers(text: str) -> list[int | float]:
     """The numbers of a question in reading order, read as people write them: "8,558" is 8558, "2.5" is 2.5. This is
-    what the agent's sandbox binds as `n` (chapter 11)."""
+    what the agent's sandbox binds as `n` (chapter 11). Signs are not read (the task's numbers are counts), and digit
+    runs longer than 30 are skipped (no count is that large; Python refuses to parse very long ones)."""
     out = []
     for m in _QUESTION_NUMBER.finditer(text):
         s = m.group().replace(",", "")
-        out.append(float(s) if "." in s else int(s))
+        if len(s) <= 30:
+            out.append(float(s) if "." in s else int(s))
     return out
 
 
@@ -470,6 +474,14 @@ def comparison_problem(rng: random.Random) -> tuple[str, str, str]:
     return f"Which is larger, {sa} or {sb}?", thought, f"{big} is larger."
 
 # %% ../nbs/04b_arithmetic.ipynb #cd2f1aa4
+def _printed(p: Problem) -> str:
+    "The agent's line with print for final_answer; a question whose numbers cannot be read prints nothing useful."
+    try:
+        return p.agent_code.replace("final_answer(", "print(", 1)
+    except ValueError:  # an operand that is not among the question's numbers: `slots` cannot place it
+        return "print(None)"
+
+
 def verify_with_tool(problems: list[Problem], run, batch: int = 500) -> list[str | None]:
     """The tool's printed answer for each problem if both forms of its code — the literal one (`print(7 * 24)`) and the
     one on the question's numbers bound as `n` (`final_answer(n[0] * n[1])`) — print the computed one, else None; one
@@ -477,10 +489,7 @@ def verify_with_tool(problems: list[Problem], run, batch: int = 500) -> list[str
     out = []
     for s in range(0, len(problems), batch):
         chunk = problems[s : s + batch]
-        lines = [
-            f"{p.code}\nn = {question_numbers(p.question)}; {p.agent_code.replace('final_answer(', 'print(', 1)}"
-            for p in chunk
-        ]
+        lines = [f"{p.code}\nn = {question_numbers(p.question)}; {_printed(p)}" for p in chunk]
         res = run("\n".join(lines))
         printed = res.stdout.split("\n") if not res.error else []
         for k, p in enumerate(chunk):

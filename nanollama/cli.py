@@ -84,6 +84,7 @@ def _chat_agent(model, tok, args, gen) -> int:
     agent = Agent(model, tok, constrained=not args.unconstrained, max_new_tokens=args.max_new_tokens)
     tr = agent.run(args.prompt, **gen)
     if not args.json:
+        print(f"the question's numbers, bound as n in the tool: {tr.numbers}")
         for i, st in enumerate(tr.steps, 1):
             print(f"[step {i}] thought: {st.thought}")
             if st.raw_tool_call is not None:

@@ -76,10 +76,12 @@ def step_messages(step: Step, live: bool = False, tool_text: str | None = None) 
             out.append(_msg(body, "🛠️ Tool call: python"))
             out.append(tool_result_message(step.tool_result, tool_text))
             if step.tool_result is not None and step.tool_result.final_answer is not None:  # the code answered
+                bound = not re.search(r"\d", re.sub(r"\bn\[\d+\]", "", step.tool_call["arguments"]["code"]))
+                how = ": no digit copied by the model" if bound else ""
                 out.append(
                     _msg(
                         f"The answer is {esc(step.tool_result.final_answer)}.\n\n*(the argument of "
-                        "`final_answer(...)` in the sandbox: no digit copied by the model)*"
+                        f"`final_answer(...)` in the sandbox{how})*"
                     )
                 )
     elif step.answer is not None and (step.answer or not live):

@@ -41,13 +41,24 @@ def sequence_logprobs(model, input_ids: torch.Tensor, labels: torch.Tensor) -> t
 PAIR_KINDS = ("malformed tool call", "skipped thought", "wrong operation", "miscopied number")
 
 
+def _python_value(nums: list[int], ops: list[str]) -> int:
+    "What Python prints for `n0 op n1 op n2`: `*` and `//` bind before `+` and `-` (a - b // c is a - (b // c))."
+    terms = [[1, nums[0]]]  # [sign, magnitude] of each additive term
+    for o, x in zip(ops, nums[1:]):
+        if o in "*/":
+            terms[-1][1] = terms[-1][1] * x if o == "*" else terms[-1][1] // x
+        else:
+            terms.append([1 if o == "+" else -1, x])
+    return sum(sign * value for sign, value in terms)
+
+
 def _corrupt_code(p, kind: str, rng: random.Random) -> str:
     """Problem `p`'s agent code with one operator swapped ('wrong operation'), or one `n[k]` replaced by the number it
     binds, copied with one digit changed ('miscopied number': the error a model makes when it copies) — never an edit
-    that still folds to `p`'s answer (31724 // 410 == 31724 // 412)."""
-    from nanollama.arithmetic import PY_OP, Problem
+    whose code still prints `p`'s answer (31724 // 410 == 31724 // 412)."""
+    from nanollama.arithmetic import PY_OP
 
-    while True:
+    for _ in range(1000):
         ops, nums, terms = list(p.ops), list(p.numbers), [f"n[{k}]" for k in p.slots]
         j = rng.randrange(len(ops) if kind == "wrong operation" else len(nums))
         if kind == "wrong operation":
@@ -58,8 +69,9 @@ def _corrupt_code(p, kind: str, rng: random.Random) -> str:
             digits[i] = rng.choice([d for d in "0123456789" if d != digits[i] and (i or d != "0")])
             nums[j] = int("".join(digits))
             terms[j] = str(nums[j])
-        if Problem(p.question, tuple(nums), tuple(ops), p.template).answer != p.answer:
+        if _python_value(nums, ops) != p.answer:
             return "final_answer(" + " ".join([terms[0]] + [f"{PY_OP[o]} {t}" for o, t in zip(ops, terms[1:])]) + ")"
+    raise ValueError(f"no {kind} edit of {p.agent_code} changes its answer")
 
 
 def preference_pairs(n: int, seed: int = 0, run=None) -> list[dict]:
@@ -137,6 +149,10 @@ def _pad(seqs, pad_id):
     return ids, labels
 
 # %% ../nbs/12_dpo.ipynb #0f90b009
+DPO_LR = 1e-4  # the one default: the CLI, the speedrun and this chapter all train with it
+DPO_SFT_WEIGHT = 1.0  # RPO (Pang et al. 2024): + this x the chosen side's per-token loss, so the chosen stays likely
+
+
 class DPOTask(Task):
     """Chapter 07's Task for DPO: `batch_size` preference pairs per step, the loss of `dpo_loss` summed over them.
     The frozen reference stays on the CPU, unsharded, in every process: it needs no gradients and no optimizer state,
@@ -154,7 +170,7 @@ class DPOTask(Task):
         seed: int = 0,
         precompute_reference: bool = False,
         bf16: bool = True,
-        sft_weight: float = 0.0,
+        sft_weight: float = DPO_SFT_WEIGHT,
     ):
         self.sft_weight = sft_weight
         self.data = [tokenize_pair(tok, p) for p in pairs]
@@ -221,10 +237,6 @@ class DPOTask(Task):
 
     def load_state_dict(self, d):
         self.rng.setstate(d["rng"])
-
-
-DPO_LR = 1e-4  # the one default: the CLI, the speedrun and this chapter all train with it
-DPO_SFT_WEIGHT = 1.0  # RPO (Pang et al. 2024): + this x the chosen side's per-token loss, so the chosen stays likely
 
 
 def dpo_train(

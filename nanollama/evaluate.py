@@ -22,6 +22,7 @@ from .data import load_benchmark
 from .generate import generate, generate_batch
 from .pretrained import load_model_and_tokenizer, resolve_model
 from .tokenizer import parse_assistant
+from .arithmetic import question_numbers
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
@@ -580,6 +581,23 @@ def reference_steps(answer: str) -> list[CheckedStep]:
 
 # %% ../nbs/14_evaluation.ipynb #d4939e40
 _PRINT_ARITH = re.compile(r"\s*print\((.*)\)\s*", re.S)
+_FINAL_ARITH = re.compile(r"\s*final_answer\((.*)\)\s*", re.S)
+
+
+def _check_final(code: str | None, answer: str, numbers: list) -> tuple[bool, str]:
+    """(ok, note) for an answer the code returned with final_answer(...): its argument, with `n[k]` read as the
+    question's k-th number, must be arithmetic that gives the answer; a bare number is a guess."""
+    m = _FINAL_ARITH.fullmatch(code or "")
+    if extract_answer(answer) is None:
+        return False, "final_answer is not a number"
+    if not m:  # several lines of code: the sandbox computed it, nothing more to check here
+        return True, ""
+    bind = lambda k: str(numbers[int(k.group(1))]) if int(k.group(1)) < len(numbers) else "n?"
+    expr = re.sub(r"\bn\[(\d+)\]", bind, m.group(1))
+    if re.fullmatch(rf"\s*(?:{_NUM})\s*", expr):
+        return False, f"final_answer({m.group(1).strip()}) is a number written down, not computed: a guess"
+    ok, note = check_claim(expr, answer)
+    return (True, "") if ok is None else (ok, note)
 
 
 def _close(a: Fraction, b: Fraction) -> bool:
@@ -593,10 +611,9 @@ def check_transcript(messages: list[dict], reference: str | None = None) -> dict
         role, content = msg.get("role"), msg.get("content") or ""
         if role == "tool" and msg.get("final_answer") is not None:  # the code answered: final_answer(...) (chapter 11)
             final = extract_answer(msg["final_answer"])
-            ok = final is not None
-            steps.append(
-                CheckedStep(t, "answer", msg["final_answer"], ok, "" if ok else "final_answer is not a number")
-            )
+            user = next((m.get("content") or "" for m in messages if m.get("role") == "user"), "")
+            ok, note = _check_final(code, msg["final_answer"], question_numbers(user))
+            steps.append(CheckedStep(t, "answer", msg["final_answer"], ok, note))
             continue
         if role == "tool":
             value = extract_answer(content)

