@@ -100,9 +100,13 @@ def live_messages(raw: str) -> list[dict]:
 
 
 def transcript_messages(tr: Transcript) -> list[dict]:
-    "The numbers bound as `n`, every step of a finished agent run, then the run's error if it has one."
-    bound = [_msg(fence(f"n = {tr.numbers}", "python"), "🔢 The question's numbers, bound as n")] if tr.numbers else []
-    out = bound + [m for s in tr.steps for m in step_messages(s)]
+    "Every step of a finished agent run, the numbers bound as `n` after the first tool output, then the run's error."
+    out = [m for s in tr.steps for m in step_messages(s)]
+    if tr.numbers:  # after the first tool output (as the first message it left the thoughts' boxes open in Gradio)
+        at = next((k + 1 for k, m in enumerate(out) if m.get("metadata", {}).get("title", "").startswith("📤")), 0)
+        out.insert(
+            at, _msg(f"🔢 the question's numbers, bound as `n` in the tool:\n{fence(f'n = {tr.numbers}', 'python')}")
+        )
     return out + ([note(tr.error)] if tr.error else [])
 
 # %% ../nbs/16_glass_box_demo.ipynb #bf503e18
