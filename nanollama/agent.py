@@ -150,7 +150,6 @@ def run_python(
             "audit_arch": arch[0],
             "nr_socket": arch[1],
             "n": list(numbers or []),
-            "answer_fd": None,
             "limits": {
                 "memory": memory_mb << 20,
                 "cpu": max(1, int(timeout) + 1),
@@ -158,14 +157,13 @@ def run_python(
                 "nproc": 32,
             },
         }
-        cmd = [layers["_python"], "-I", "-S", "-c", _RUNNER, json.dumps(cfg)]
-        if layers["namespaces (no network, own PIDs)"]:
-            cmd = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + cmd
         env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
         t0 = time.perf_counter()
         with open(io_dir / "out", "wb") as out, open(io_dir / "err", "wb") as err, open(io_dir / "ans", "wb") as ans:
-            cfg["answer_fd"] = ans.fileno()
-            cmd[-1] = json.dumps(cfg)
+            cfg["answer_fd"] = ans.fileno()  # inherited by the child (pass_fds): final_answer writes here
+            cmd = [layers["_python"], "-I", "-S", "-c", _RUNNER, json.dumps(cfg)]
+            if layers["namespaces (no network, own PIDs)"]:
+                cmd = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + cmd
             proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.DEVNULL,

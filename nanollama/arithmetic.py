@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 # %% auto #0
 __all__ = ['OPS', 'PY_OP', 'OP_WORDS', 'NAMES', 'ITEMS', 'CONTAINERS', 'VERBS', 'SHAPES', 'QUESTIONS', 'BARE', 'ORDINALS',
-           'TWO_STEP', 'HELD_OUT_SEED', 'Problem', 'question_numbers', 'fmt_number', 'one_step_problem',
+           'TWO_STEP', 'HELD_OUT_SEED', 'Problem', 'question_numbers', 'bind_numbers', 'fmt_number', 'one_step_problem',
            'two_step_problem', 'heldout_problems', 'training_problems', 'eval_numbers', 'check_disjoint',
            'textbook_lesson', 'exercise_page', 'arithmetic_textbook', 'comparison_problem', 'verify_with_tool']
 
@@ -283,6 +283,13 @@ def question_numbers(text: str) -> list[int | float]:
         if len(s) <= 30:
             out.append(float(s) if "." in s else int(s))
     return out
+
+
+def bind_numbers(code: str, numbers: list) -> str:
+    "`code` with each `n[k]` written as the question's k-th number (`None` where the question has no such number)."
+    return re.sub(
+        r"\bn\[(\d+)\]", lambda m: str(numbers[int(m.group(1))]) if int(m.group(1)) < len(numbers) else "None", code
+    )
 
 
 def fmt_number(x: int, rng: random.Random, commas: float = 0.25) -> str:

@@ -22,7 +22,7 @@ from .data import load_benchmark
 from .generate import generate, generate_batch
 from .pretrained import load_model_and_tokenizer, resolve_model
 from .tokenizer import parse_assistant
-from .arithmetic import question_numbers
+from .arithmetic import question_numbers, bind_numbers
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
@@ -592,8 +592,7 @@ def _check_final(code: str | None, answer: str, numbers: list) -> tuple[bool, st
         return False, "final_answer is not a number"
     if not m:  # several lines of code: the sandbox computed it, nothing more to check here
         return True, ""
-    bind = lambda k: str(numbers[int(k.group(1))]) if int(k.group(1)) < len(numbers) else "n?"
-    expr = re.sub(r"\bn\[(\d+)\]", bind, m.group(1))
+    expr = bind_numbers(m.group(1), numbers)
     if re.fullmatch(rf"\s*(?:{_NUM})\s*", expr):
         return False, f"final_answer({m.group(1).strip()}) is a number written down, not computed: a guess"
     ok, note = check_claim(expr, answer)

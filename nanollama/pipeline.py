@@ -148,8 +148,9 @@ def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
 def _code_shape(code: str, numbers: list = ()) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """The numbers and operators of a tool call's code, `n[k]` read as `numbers[k]` (the sandbox's binding):
     print(7 * 24 - 15) and final_answer(n[0] * n[1] - n[2]) with n = [7, 24, 15] -> ((7, 24, 15), ('*', '-'))."""
-    bind = lambda m: str(numbers[int(m.group(1))]) if int(m.group(1)) < len(numbers) else "None"
-    body = re.sub(r"(?<=\d),(?=\d{3})", "", re.sub(r"\bn\[(\d+)\]", bind, code))
+    from nanollama.arithmetic import bind_numbers
+
+    body = re.sub(r"(?<=\d),(?=\d{3})", "", bind_numbers(code, numbers))
     return tuple(int(x) for x in re.findall(r"\d+", body)), tuple(
         "/" if o == "//" else o for o in re.findall(r"//|[-+*/]", body)
     )
