@@ -211,7 +211,7 @@ def run_python(
         shutil.rmtree(io_dir, ignore_errors=True)
 
 # %% ../nbs/11_agent.ipynb #623fa146
-from .tokenizer import SYSTEM_PROMPT, TOOL_SCHEMA, parse_assistant
+from .tokenizer import SYSTEM_PROMPT, TOOL_SCHEMA, encode_chat, parse_assistant
 from .tokenizer import IM_END, EOT, TOOL_CALL
 from .arithmetic import question_numbers
 
@@ -288,7 +288,7 @@ class Agent:
         "The next assistant turn as raw text (the model's part; tests replace it with a script)."
         from nanollama.generate import generate
 
-        ids = self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False)
+        ids = encode_chat(self.tok, messages)
         limit = self.model.cfg.max_seq_len
         if len(ids) >= limit:
             raise ValueError(f"the conversation is {len(ids)} tokens; the model's context is {limit}")
@@ -350,10 +350,7 @@ class Agent:
         trs, limit = [self.start(q) for q in questions], self.model.cfg.max_seq_len
         live = list(range(len(trs)))
         for _ in range(self.max_steps):
-            prompts = {
-                i: self.tok.apply_chat_template(trs[i].messages, add_generation_prompt=True, return_dict=False)
-                for i in live
-            }
+            prompts = {i: encode_chat(self.tok, trs[i].messages) for i in live}
             for i in [i for i in live if len(prompts[i]) >= limit]:
                 trs[i].error = f"the conversation is {len(prompts[i])} tokens; the model's context is {limit}"
                 live.remove(i)

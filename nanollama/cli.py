@@ -10,8 +10,8 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_decontam', 'cmd_eval', 'cmd_export', 'cmd_demo',
-           'build_parser', 'main']
+__all__ = ['COUNT', 'SEED', 'POSITIVE', 'cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_decontam',
+           'cmd_eval', 'cmd_export', 'cmd_demo', 'number', 'OneLineParser', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -70,9 +70,17 @@ def cmd_chat(args) -> int:
         if text == "/reset":
             chat = Chat(model, tok, system=args.system)
             continue
-        if text:
+        if not text:
+            continue
+        try:
             chat.send(text, on_token=_stream_printer(tok), **gen)
-            print()
+        except KeyboardInterrupt:  # stop this reply, keep the session (the message is forgotten)
+            print("\n(stopped; Ctrl-D or /exit to quit)")
+            continue
+        except ValueError as e:  # the conversation no longer fits the model's context
+            print(f"\n({e}: /reset to start over)")
+            continue
+        print()
 
 # %% ../nbs/90_cli.ipynb #6ef75bda
 def _chat_agent(model, tok, args, gen) -> int:
@@ -100,6 +108,7 @@ def _chat_agent(model, tok, args, gen) -> int:
 
 def _chat_json_schema(model, tok, args, gen) -> int:
     from nanollama.generate import JsonConstraint, generate
+    from nanollama.tokenizer import encode_chat
 
     try:
         schema = json.loads(open(args.json_schema).read())
@@ -110,7 +119,7 @@ def _chat_json_schema(model, tok, args, gen) -> int:
     msgs = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": args.prompt or ""}
     ]
-    ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_dict=False)
+    ids = encode_chat(tok, msgs)  # the prompt is text, never control tokens
     out = generate(
         model, list(ids), stop_ids=[end], constraint=JsonConstraint(tok, schema, end, model.cfg.vocab_size), **gen
     )
@@ -130,12 +139,14 @@ def cmd_sft(args) -> int:
     from transformers import AutoTokenizer
     from nanollama.distributed import load_for_training, end_distributed
     from nanollama.pretrained import resolve_model
+    from nanollama.train import claim_out_dir
     from nanollama.sft import build_sft_mixture, finetune
     from nanollama.tokenizer import SPECIAL_TOKENS
 
     if args.threads:
         torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
+    claim_out_dir(args.out, args.resume, args.overwrite)  # never replace a run unasked; one line, nothing loaded
     tok = AutoTokenizer.from_pretrained(str(init))
     missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
     if missing:
@@ -193,6 +204,8 @@ def cmd_pretrain(args) -> int:
         seed=args.seed,
         resume=args.resume,
         stop_after=args.stop_after,
+        overwrite=args.overwrite,
+        checkpoint_every=args.checkpoint_every,
         bf16=args.precision == "bf16",
         compile=False if args.no_compile else None,
         tokens_per_step=args.tokens_per_step,
@@ -214,11 +227,13 @@ def cmd_dpo(args) -> int:
     from nanollama.distributed import load_for_training, end_distributed
     from nanollama.model import NanoLlama
     from nanollama.pretrained import resolve_model
+    from nanollama.train import claim_out_dir
     from nanollama.dpo import DPO_LR, preference_pairs, hub_preference_pairs, dpo_train
 
     if args.threads:
         torch.set_num_threads(args.threads)
     init = resolve_model(args.init)
+    claim_out_dir(args.out, args.resume, args.overwrite)  # never replace a run unasked; one line, nothing loaded
     tok = AutoTokenizer.from_pretrained(str(init))
     if "<|tool_call|>" not in tok.get_vocab():
         raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
@@ -315,18 +330,21 @@ def cmd_decontam(args) -> int:
 
 def cmd_eval(args) -> int:
     import torch
-    from nanollama.settings import load_settings, resolve_device
+    from nanollama.settings import check_writable, load_settings, resolve_device
     from nanollama.evaluate import run_eval
 
     if args.threads:
         torch.set_num_threads(args.threads)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     limit = int(args.limit) if args.limit is not None and args.limit >= 1 else args.limit
+    if not tasks:
+        raise ValueError("--tasks names no task; choose from mmlu, gsm8k, mmlu_<subject>")
     out = (
         Path(args.out)
         if args.out
         else load_settings().out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
     )
+    check_writable(out)  # an unwritable --out fails now, not after the whole evaluation
     run_eval(
         args.model,
         tasks,
@@ -344,9 +362,11 @@ def cmd_eval(args) -> int:
 def cmd_export(args) -> int:
     import torch
     from nanollama.gguf import export_gguf
+    from nanollama.settings import check_writable
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    check_writable(args.out)  # before the model is loaded and converted
     path = export_gguf(args.model, args.out, args.type)
     modelfile = path.with_suffix(".Modelfile")
     print(
@@ -363,15 +383,53 @@ def cmd_demo(args) -> int:
         raise ModuleNotFoundError("the demo needs gradio: pip install 'gradio==6.31.0'")
     from nanollama.pretrained import resolve_model
 
-    resolve_model(args.model)  # a bad --model fails here, in one line, before gradio starts
+    for spec in [args.model, *args.models]:
+        resolve_model(spec)  # a bad --model or --models fails here, in one line, before gradio starts
     if args.threads:
         torch.set_num_threads(args.threads)
     from nanollama.demo import launch
 
-    launch(args.model, host=args.host, port=args.port, share=args.share, dtype=args.dtype)
+    launch(args.model, host=args.host, port=args.port, share=args.share, dtype=args.dtype, models=args.models)
     return 0
 
 # %% ../nbs/90_cli.ipynb #728657ca
+def number(kind=int, low=None, high=None, above=None):
+    """An argparse `type`: a `kind` (int or float) in [low, high], or > `above`; anything else is argparse's one-line
+    usage error naming the flag, before any work starts."""
+
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if (
+            v != v
+            or (low is not None and v < low)
+            or (high is not None and v > high)
+            or (above is not None and v <= above)
+        ):
+            want = " and ".join(
+                w
+                for w in (
+                    f">= {low}" if low is not None else "",
+                    f"> {above}" if above is not None else "",
+                    f"<= {high}" if high is not None else "",
+                )
+                if w
+            )
+            raise argparse.ArgumentTypeError(f"{text} is out of range (must be {want})")
+        return v
+
+    return parse
+
+
+COUNT, SEED, POSITIVE = number(int, low=1), number(int, low=0), number(float, above=0)
+
+
+def _threads_arg(p):
+    p.add_argument("--threads", type=COUNT, default=None, help="torch CPU threads (default: torch's choice)")
+
+
 def _device_arg(p):
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when there is one, else the CPU)")
 
@@ -390,7 +448,7 @@ def _data_source_arg(p):
 
 def _engine_args(p):
     "--grad-accum / --activation-checkpointing: chapter 07's `fit` runs every training stage."
-    p.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (must split every batch evenly)")
+    p.add_argument("--grad-accum", type=COUNT, help="micro-batches per optimizer step (must split every batch evenly)")
     p.add_argument(
         "--activation-checkpointing",
         action="store_true",
@@ -398,17 +456,31 @@ def _engine_args(p):
     )
 
 
-def _resume_args(p, every: int):
-    "--resume / --checkpoint-every / --stop-after for a stage that checkpoints with chapter 07's machinery."
+def _resume_args(p, every: int | None):
+    """--resume / --overwrite / --checkpoint-every / --stop-after for a stage that checkpoints with chapter 07's
+    machinery (and saves on Ctrl-C)."""
     p.add_argument(
         "--resume", action="store_true", help="continue from OUT/train_state (same losses as an uninterrupted run)"
     )
-    p.add_argument("--checkpoint-every", type=int, default=every, help="steps between crash-safe checkpoints")
-    p.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
+    p.add_argument("--overwrite", action="store_true", help="replace the run OUT holds (default: refuse)")
+    p.add_argument(
+        "--checkpoint-every",
+        type=COUNT,
+        default=every,
+        help="steps between crash-safe checkpoints" + (" (default: the preset's)" if every is None else ""),
+    )
+    p.add_argument("--stop-after", type=COUNT, help="checkpoint and exit after this step")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    "argparse whose errors are one line, `nanollama sft: error: argument --steps: 0 is out of range (...)`, exit 2."
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="nanollama", description="NanoLlama: a Llama-3-style model built from scratch, one notebook per component."
     )
     sub = p.add_subparsers(dest="command", metavar="command", required=True)
@@ -420,13 +492,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model", required=True, help="model directory, .gguf file, or 'smollm2'")
     c.add_argument("--prompt", help="one message; print the reply and exit")
     c.add_argument("--system", help="system message")
-    c.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
-    c.add_argument("--top-k", type=int, default=None)
-    c.add_argument("--top-p", type=float, default=None)
-    c.add_argument("--repetition-penalty", type=float, default=1.0)
-    c.add_argument("--seed", type=int, default=None)
-    c.add_argument("--max-new-tokens", type=int, default=256)
-    c.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    c.add_argument("--temperature", type=number(float, low=0), default=0.0, help="0 = greedy (default)")
+    c.add_argument("--top-k", type=COUNT, default=None)
+    c.add_argument("--top-p", type=number(float, above=0, high=1), default=None)
+    c.add_argument("--repetition-penalty", type=POSITIVE, default=1.0)
+    c.add_argument("--seed", type=SEED, default=None)
+    c.add_argument("--max-new-tokens", type=COUNT, default=256)
+    _threads_arg(c)
     _device_arg(c)
     _dtype_arg(c, "weights for decoding: int8 reads 4x fewer bytes per token (chapter 10b)")
     c.add_argument("--agent", action="store_true", help="run the tool-using agent on --prompt")
@@ -444,15 +516,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.add_argument("--init", required=True, help="pre-trained model directory")
     f.add_argument("--out", required=True, help="output model directory")
-    f.add_argument("--steps", type=int, default=300)
-    f.add_argument("--examples", type=int, default=2000, help="conversations in the mixture")
-    f.add_argument("--batch-size", type=int, default=8)
-    f.add_argument("--seq-len", type=int, default=512)
-    f.add_argument("--lr", type=float, default=1e-3)
-    f.add_argument("--seed", type=int, help="default: settings.ini's seed")
+    f.add_argument("--steps", type=COUNT, default=300)
+    f.add_argument("--examples", type=COUNT, default=2000, help="conversations in the mixture")
+    f.add_argument("--batch-size", type=COUNT, default=8)
+    f.add_argument("--seq-len", type=number(int, low=16), default=512)
+    f.add_argument("--lr", type=POSITIVE, default=1e-3)
+    f.add_argument("--seed", type=SEED, help="default: settings.ini's seed")
     f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
-    f.add_argument("--threads", type=int, default=None)
+    _threads_arg(f)
     _resume_args(f, every=100)
     _engine_args(f)
     _data_source_arg(f)
@@ -475,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output directory (default: <out_dir>/speedrun from settings.ini)")
     r.add_argument("--smoke", action="store_true", help="shrink every stage to a few steps (CI)")
     r.add_argument("--resume", action="store_true", help="continue a run in DIR even if its configuration differs")
-    r.add_argument("--threads", type=int, default=None)
+    _threads_arg(r)
     r.set_defaults(func=cmd_speedrun)
 
     d = sub.add_parser(
@@ -485,13 +557,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--init", required=True, help="SFT model directory")
     d.add_argument("--out", required=True, help="output model directory")
-    d.add_argument("--steps", type=int, default=100)
-    d.add_argument("--pairs", type=int, default=256)
-    d.add_argument("--batch-size", type=int, default=8)
-    d.add_argument("--lr", type=float, help="default: chapter 12's DPO_LR (1e-4)")
-    d.add_argument("--beta", type=float, default=0.1)
-    d.add_argument("--seed", type=int, help="default: settings.ini's seed")
-    d.add_argument("--threads", type=int, default=None)
+    d.add_argument("--steps", type=COUNT, default=100)
+    d.add_argument("--pairs", type=COUNT, default=256)
+    d.add_argument("--batch-size", type=COUNT, default=8)
+    d.add_argument("--lr", type=POSITIVE, help="default: chapter 12's DPO_LR (1e-4)")
+    d.add_argument("--beta", type=POSITIVE, default=0.1)
+    d.add_argument("--seed", type=SEED, help="default: settings.ini's seed")
+    _threads_arg(d)
     _resume_args(d, every=50)
     _engine_args(d)
     _device_arg(d)
@@ -520,11 +592,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--tasks", default="mmlu,gsm8k", help="comma-separated: mmlu, gsm8k, mmlu_<subject> (default: mmlu,gsm8k)"
     )
-    v.add_argument("--limit", type=float, default=None, help="items per task (per MMLU subject); < 1 = a fraction")
-    v.add_argument("--num-fewshot", type=int, default=None, help="override the tasks' 5 shots")
-    v.add_argument("--batch-size", type=int, default=8)
+    v.add_argument("--limit", type=POSITIVE, default=None, help="items per task (per MMLU subject); < 1 = a fraction")
+    v.add_argument("--num-fewshot", type=number(int, low=0), default=None, help="override the tasks' 5 shots")
+    v.add_argument("--batch-size", type=COUNT, default=8)
     v.add_argument("--out", metavar="FILE.json", help="results JSON (default: <out_dir>/eval/<model name>.json)")
-    v.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    _threads_arg(v)
     _device_arg(v)
     _dtype_arg(v, "weights while scoring and generating (bf16: faster batches, chapter 10b)")
     v.set_defaults(func=cmd_eval)
@@ -543,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="f32|f16|bf16|q8_0|q4_k_m",
         help="weight format (default f16); q4_k_m needs llama-cpp-python",
     )
-    e.add_argument("--threads", type=int, default=None, help="CPU threads for loading and Q4_K_M quantization")
+    _threads_arg(e)
     e.set_defaults(func=cmd_export)
 
     t = sub.add_parser(
@@ -553,10 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--preset", help="model preset (default: settings.ini)")
     t.add_argument("--out", required=True, help="output directory")
-    t.add_argument("--steps", type=int, help="optimizer steps (default: the preset's)")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--resume", action="store_true", help="continue from DIR/train_state")
-    t.add_argument("--stop-after", type=int, help="checkpoint and exit after this step")
+    t.add_argument("--steps", type=COUNT, help="optimizer steps (default: the preset's)")
+    t.add_argument("--seed", type=SEED)
+    _resume_args(t, every=None)
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
     t.add_argument(
         "--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)"
@@ -564,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     _data_source_arg(t)
     _engine_args(t)
     _device_arg(t)
-    t.add_argument("--tokens-per-step", type=int, help="global batch in tokens (default: the preset's)")
+    t.add_argument("--tokens-per-step", type=COUNT, help="global batch in tokens (default: the preset's)")
     t.add_argument(
         "--variant",
         metavar="NAME[,NAME...]",
@@ -574,7 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--data", nargs="+", metavar="PATH", help="train on these .jsonl/.txt files instead of the curriculum"
     )
-    t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    _threads_arg(t)
     t.set_defaults(func=cmd_pretrain)
 
     g = sub.add_parser(
@@ -584,27 +655,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--model", required=True, help="model directory (an agent after SFT) or 'smollm2' (plain chat)")
     g.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-    g.add_argument("--port", type=int, default=7860)
+    g.add_argument(
+        "--models",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="more model dirs (or smollm2) a visitor may switch to, each in their own session (off with --share)",
+    )
+    g.add_argument("--port", type=number(int, low=1, high=65535), default=7860)
     g.add_argument("--share", action="store_true", help="also serve a public *.gradio.live link (Colab)")
-    g.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    _threads_arg(g)
     _dtype_arg(g, "weights for decoding (chapter 10b)")
     g.set_defaults(func=cmd_demo)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command in ("sft", "dpo") and args.seed is None:
-        from nanollama.settings import load_settings
-
-        args.seed = load_settings().seed  # flag > env > settings.ini, like every setting
-    if getattr(args, "data_source", None):
-        os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source  # flag > env > settings.ini
+    args = build_parser().parse_args(argv)  # a bad flag: argparse's one line (usage + error), exit 2
     try:
+        if args.command in ("sft", "dpo") and args.seed is None:
+            from nanollama.settings import load_settings
+
+            args.seed = load_settings().seed  # flag > env > settings.ini, like every setting
+        if getattr(args, "data_source", None):
+            os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source  # flag > env > settings.ini
         return args.func(args)
+    except KeyboardInterrupt as e:  # chapter 07's TrainingInterrupted: Ctrl-C or SIGTERM, the step finished and saved
+        saved = "; continue with the same command and --resume" if hasattr(e, "step") else ""
+        print(f"nanollama {args.command}: {e or 'interrupted'}{saved}", file=sys.stderr)
+        return 130
     except (OSError, ValueError, ModuleNotFoundError, RuntimeError) as e:  # OSError: missing files, an unreachable hub
-        print(f"nanollama {args.command}: error: {e}", file=sys.stderr)
+        print(f"nanollama {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
+
+
+def _one_line(e: BaseException) -> str:
+    "An exception's message on one line (safetensors, configparser and torch errors can span several)."
+    return " ".join(str(e).split()) or type(e).__name__
 
 # %% ../nbs/90_cli.ipynb #3b8c6bb0
 if __name__ == "__main__" and "__file__" in globals():

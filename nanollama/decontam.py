@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
-from .settings import Settings, atomic_write, load_settings
+from .settings import Settings, atomic_write, check_writable, load_settings
 from .data import ANNOTATION, BENCHMARKS, load_benchmark
 
 # %% auto #0
@@ -360,7 +360,9 @@ def iter_documents(
         with fh:
             if not is_jsonl:
                 text = fh.read()
-                if text.strip():
+                if "\x00" in text:  # a binary file (an archive, weights): not training text
+                    skipped["binary file"] += 1
+                elif text.strip():
                     yield f"{path}:1", text
                 else:
                     skipped["empty file"] += 1
@@ -394,10 +396,15 @@ def decontaminate_files(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise FileNotFoundError(f"training file(s) not found: {', '.join(missing)}")
+    if out_report:
+        check_writable(out_report)  # before the scan, not after it
     index = index or build_index(benchmarks)
     skipped = Counter()
     report = scan(iter_documents(paths, field, skipped), index, progress=progress)
     report["summary"]["inputs_skipped"] = dict(skipped)
+    if not report["summary"]["docs_scanned"]:  # "0 contaminated" of nothing would read as clean
+        why = ", ".join(f"{n} {k}" for k, n in skipped.items()) or "the files are empty"
+        raise ValueError(f"no document read from {', '.join(map(str, paths))} ({why}); is --field {field!r} right?")
     if out_report:
         out = Path(out_report)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,16 +9,16 @@ from __future__ import annotations
 import html, json, os, queue, re, threading, time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 import torch
 from .agent import Agent, Step, ToolResult, Transcript, sandbox_layers
-from .tokenizer import SYSTEM_PROMPT, chatml
+from .tokenizer import SYSTEM_PROMPT, chatml, encode_chat
 from .tokenizer import IM_END, THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
 __all__ = ['MAX_INPUT_CHARS', 'esc', 'fence', 'note', 'tool_result_message', 'step_messages', 'live_messages',
            'transcript_messages', 'TokenProb', 'token_prob', 'token_text', 'probs_html', 'least_confident',
-           'ReplayAgent', 'Cancelled', 'local_models', 'GlassBox', 'build_demo', 'launch']
+           'ReplayAgent', 'Cancelled', 'GlassBox', 'build_demo', 'launch']
 
 # %% ../nbs/16_glass_box_demo.ipynb #1b9a6e8d
 def esc(text: str) -> str:
@@ -195,7 +195,7 @@ class ReplayAgent(Agent):
             return turn
         ids = self.tok(turn + IM_END, add_special_tokens=False).input_ids
         if self.model is not None and on_logits:
-            prompt = list(self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False))
+            prompt = encode_chat(self.tok, messages)
             with torch.no_grad():
                 logits = self.model(torch.tensor([prompt + ids]))[0, len(prompt) - 1 : -1]  # (T, V)
         for i, t in enumerate(ids):
@@ -213,21 +213,6 @@ MAX_INPUT_CHARS = 8_000  # longer messages are refused with a note (the course m
 
 class Cancelled(Exception):
     "Raised inside generation when the user stopped it."
-
-
-def local_models(root=None, depth: int = 3) -> list[str]:
-    """Model dirs (config.json + tokenizer.json) up to `depth` levels under `root` (default: the settings' out_dir),
-    newest first."""
-    from nanollama.settings import load_settings
-
-    root = Path(root or load_settings().out_dir)
-    found = {
-        p.parent
-        for n in range(1, depth + 1)
-        for p in root.glob("*/" * n + "config.json")
-        if (p.parent / "tokenizer.json").is_file()
-    }
-    return [str(p) for p in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
 
 
 def _layers_md() -> str:
@@ -310,7 +295,7 @@ class GlassBox:
         from nanollama.generate import Chat
 
         messages = convo + [{"role": "user", "content": question}]
-        n = len(self.tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=False))
+        n = len(encode_chat(self.tok, messages))
         if n >= self.model.cfg.max_seq_len:
             raise ValueError(
                 f"the conversation is {n} tokens; the model's context is {self.model.cfg.max_seq_len}. Press Clear to "
@@ -408,13 +393,29 @@ class GlassBox:
 
 # %% ../nbs/16_glass_box_demo.ipynb #d9f17cd8
 def build_demo(
-    model=None, agent: Agent | Callable | None = None, title: str = "NanoLlama glass box", dtype: str = "fp32"
+    model=None,
+    agent: Agent | Callable | None = None,
+    title: str = "NanoLlama glass box",
+    dtype: str = "fp32",
+    models: Iterable[str] = (),
 ):
-    "The Gradio app (a `gr.Blocks`); launch it with `launch` or `demo.launch()`."
+    """The Gradio app (a `gr.Blocks`); launch it with `launch` or `demo.launch()`. `models`: more model dirs (or
+    'smollm2') that visitors may switch to. The list is the server's: a client can only pick from it, never send a
+    path; a switch holds for the session that asked (each loaded model is kept, one `GlassBox` per model)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no telemetry
     import gradio as gr
 
     box = GlassBox(model, agent, dtype)
+    offered = list(dict.fromkeys([box.name, *(str(m).strip() for m in models)]))
+    boxes = {box.name: box}  # offered name -> its GlassBox, loaded on first use
+
+    def session_box(name: str) -> GlassBox:
+        if name not in offered:  # never a client's path
+            raise ValueError(f"{name!r} is not one of the models this server offers")
+        if name not in boxes:
+            boxes[name] = GlassBox(name, dtype=dtype)
+        return boxes[name]
+
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(
             f"## 🔍 {title}\nEvery turn opened up: thought, raw tool call, sandbox output, answer — and each token's "
@@ -444,13 +445,14 @@ def build_demo(
             with gr.Column(scale=2):
                 with gr.Accordion("Model", open=False):
                     picker = gr.Dropdown(
-                        choices=list(dict.fromkeys([box.name, "smollm2", *local_models()])),
+                        choices=offered,
                         value=box.name,
-                        allow_custom_value=True,
-                        label="model dir or smollm2",
+                        allow_custom_value=False,
+                        label="model (the server's list: nanollama demo --models ...)",
                         elem_id="picker",
+                        interactive=len(offered) > 1,
                     )
-                    load = gr.Button("Load", size="sm")
+                    load = gr.Button("Load for this session", size="sm", interactive=len(offered) > 1)
                     status = gr.Markdown(box.status(), elem_id="status")
                 with gr.Accordion("Decoding", open=False):
                     temperature = gr.Slider(0, 2, value=0.0, step=0.05, label="temperature (0 = greedy)")
@@ -478,24 +480,41 @@ def build_demo(
                     )
                 gr.Markdown(_layers_md(), elem_id="layers")
         convo = gr.State([])
+        chosen = gr.State(box.name)  # this session's model: what one visitor loads, no other visitor sees
         inputs = [msg, chat, convo, temperature, top_p, max_new_tokens, constrained, seed]
         outputs = [msg, chat, convo, raw, probs, worst]
-        send = msg.submit(box.stream, inputs, outputs, api_name="chat", concurrency_id="model", concurrency_limit=1)
+
+        def stream(name, *args):
+            yield from session_box(name).stream(*args)
+
+        send = msg.submit(
+            stream, [chosen, *inputs], outputs, api_name="chat", concurrency_id="model", concurrency_limit=1
+        )
         stop_btn.click(None, cancels=[send])
         clear.click(lambda: ("", [], [], "", probs_html(box.tok, []), []), None, outputs, api_name="clear")
 
-        def load_model(spec, history):
+        def load_model(spec, name, history):
+            history = list(history or [])
             try:
-                return box.load(spec), list(history or []) + [note(f"Loaded {spec}.")]
+                loaded = session_box(spec)
             except Exception as e:
-                return box.status(), list(history or []) + [
-                    note(f"Could not load {spec!r}: {e}. Still using {box.name}.")
-                ]
+                return (
+                    session_box(name).status(),
+                    name,
+                    history + [note(f"Could not load {spec!r}: {e}. Still using {name}.")],
+                    gr.skip(),
+                )
+            return loaded.status(), spec, history + [note(f"Loaded {spec} for this session.")], []
 
         load.click(
-            load_model, [picker, chat], [status, chat], api_name="load", concurrency_id="model", concurrency_limit=1
+            load_model,
+            [picker, chosen, chat],
+            [status, chosen, chat, convo],
+            api_name="load",
+            concurrency_id="model",
+            concurrency_limit=1,
         )
-    demo.box = box
+    demo.box, demo.boxes, demo.session_box = box, boxes, session_box
     return demo
 
 
@@ -507,8 +526,10 @@ def launch(
     agent: Agent | Callable | None = None,
     block: bool = True,
     dtype: str = "fp32",
+    models: Iterable[str] = (),
 ):
-    "Build and serve the app; `block=False` returns at once (notebooks: call `demo.close()` when done)."
-    demo = build_demo(model, agent, dtype=dtype)
+    """Build and serve the app; `block=False` returns at once (notebooks: call `demo.close()` when done). `models`:
+    what else visitors may switch to, per session."""
+    demo = build_demo(model, agent, dtype=dtype, models=models)
     demo.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block, quiet=not block)
     return demo

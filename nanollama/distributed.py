@@ -7,6 +7,7 @@ Docs: https://nanollama.github.io/nanollama/fsdp.html.md"""
 # %% ../nbs/08_fsdp.ipynb #ba0135bf
 from __future__ import annotations
 import os, shutil
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 import torch
@@ -19,6 +20,8 @@ from nanollama.train import (
     train,
     train_preset,
     find_checkpoint,
+    claim_out_dir,
+    run_lock,
     check_batches,
     micro_batches,
     step_memory,
@@ -105,6 +108,8 @@ def run_pretrain(
     activation_checkpointing: bool | None = None,
     device: str | None = None,
     variants: list[str] | str | None = None,
+    overwrite: bool = False,
+    checkpoint_every: int | None = None,
     **model_overrides,
 ) -> list[dict]:
     "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
@@ -113,10 +118,7 @@ def run_pretrain(
     rank, world, device = init_distributed(device)
     settings = load_settings(seed=seed)
     out = Path(out_dir)
-    if not resume and (find_checkpoint(out) or (out / "config.json").exists()):
-        raise ValueError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
-    if resume and not find_checkpoint(out):
-        raise FileNotFoundError(f"--resume: no checkpoint in {out} (expected {out / 'train_state'})")
+    claim_out_dir(out, resume, overwrite)  # a run there needs --resume or --overwrite; one line, nothing started
     cfg = get_preset(preset, **model_overrides)
     tc = train_preset(
         preset,
@@ -126,6 +128,7 @@ def run_pretrain(
         tokens_per_step=tokens_per_step,
         grad_accum=grad_accum,
         activation_checkpointing=activation_checkpointing,
+        checkpoint_every=checkpoint_every,
     )
     check_batches(tc, cfg, world)  # a batch that cannot be split (or has fewer sequences than processes): one line
     if corpus is None:  # a given corpus (e.g. the speedrun's decontaminated one) wins
@@ -136,30 +139,31 @@ def run_pretrain(
             if settings.data_source == "hub"
             else training_corpus(settings, progress=progress and rank == 0)
         )
-    tok_dir = out / "tokenizer"
-    if rank == 0 and not (tok_dir / "tokenizer.json").is_file():  # built once, saved before step 1
-        build_tokenizer(preset, cfg.vocab_size, corpus).save_pretrained(str(tok_dir))
-    if world > 1:
-        dist.barrier()
-    tok = AutoTokenizer.from_pretrained(str(tok_dir))
-    if len(tok) > cfg.vocab_size:
-        raise ValueError(f"tokenizer has {len(tok)} tokens but {preset} has vocab_size {cfg.vocab_size}")
-    cfg = replace(cfg, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
-    torch.manual_seed(tc.seed)
-    model = NanoLlama(cfg) if device.type == "cpu" else _init_on(device, cfg, tc.seed)
-    if variants:  # chapter 18: swap parts in before sharding
-        from nanollama.variants import apply_variants
+    with run_lock(out) if rank == 0 else nullcontext():  # a second process on --out: one line, naming this one
+        tok_dir = out / "tokenizer"
+        if rank == 0 and (overwrite or not (tok_dir / "tokenizer.json").is_file()):  # built once, saved before step 1
+            build_tokenizer(preset, cfg.vocab_size, corpus).save_pretrained(str(tok_dir))
+        if world > 1:
+            dist.barrier()
+        tok = AutoTokenizer.from_pretrained(str(tok_dir))
+        if len(tok) > cfg.vocab_size:
+            raise ValueError(f"tokenizer has {len(tok)} tokens but {preset} has vocab_size {cfg.vocab_size}")
+        cfg = replace(cfg, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
+        torch.manual_seed(tc.seed)
+        model = NanoLlama(cfg) if device.type == "cpu" else _init_on(device, cfg, tc.seed)
+        if variants:  # chapter 18: swap parts in before sharding
+            from nanollama.variants import apply_variants
 
-        model, tc = apply_variants(model, tc, variants)
-    if world > 1:
-        shard_model(model, bf16=bf16)
-    data = TrainData(tok, settings, seed=tc.seed, corpus=corpus)
-    try:
-        return train(
-            model, tok, tc, out, data, resume=resume, stop_after=stop_after, progress=progress, compile=compile
-        )
-    finally:
-        end_distributed()
+            model, tc = apply_variants(model, tc, variants)
+        if world > 1:
+            shard_model(model, bf16=bf16)
+        data = TrainData(tok, settings, seed=tc.seed, corpus=corpus)
+        try:
+            return train(
+                model, tok, tc, out, data, resume=resume, stop_after=stop_after, progress=progress, compile=compile
+            )
+        finally:
+            end_distributed()
 
 
 def _init_on(device, cfg, seed):

@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 import torch
 from .attention import KVCache
 from .model import NanoLlama
+from .tokenizer import encode_chat
 
 # %% auto #0
 __all__ = ['apply_repetition_penalty', 'sample_next', 'generate', 'JsonConstraint', 'Chat', 'generate_batch']
@@ -190,14 +191,18 @@ class Chat:
 
     def send(self, text: str, **gen_kwargs) -> str:
         self.messages.append({"role": "user", "content": text})
-        ids = list(self.tok.apply_chat_template(self.messages, add_generation_prompt=True, return_dict=False))
+        ids = encode_chat(self.tok, self.messages)  # what the user typed stays text (chapter 04)
         keep = 0
         while keep < min(len(ids) - 1, len(self.cached)) and ids[keep] == self.cached[keep]:
             keep += 1
         self.cache.length, self.cached = keep, ids[:keep]
-        out = generate(
-            self.model, ids[keep:], cache=self.cache, stop_ids=self.stop_ids, history=ids[:keep], **gen_kwargs
-        )
+        try:
+            out = generate(
+                self.model, ids[keep:], cache=self.cache, stop_ids=self.stop_ids, history=ids[:keep], **gen_kwargs
+            )
+        except BaseException:  # a full context, Ctrl-C: the conversation stays as it was before this message
+            self.messages.pop()
+            raise
         self.cached = ids + out[:-1]  # the last sampled token was never fed
         reply = self.tok.decode([t for t in out if t not in self.stop_ids], skip_special_tokens=True)
         self.messages.append({"role": "assistant", "content": reply})

@@ -154,8 +154,33 @@ def hf_config(cfg: ModelConfig, rope_theta: float | None = None, dtype: str = "f
     }
 
 
+_HF_SIZES = {  # ModelConfig field -> transformers' name: each must be a positive integer if present
+    "vocab_size": "vocab_size",
+    "dim": "hidden_size",
+    "n_layers": "num_hidden_layers",
+    "n_heads": "num_attention_heads",
+    "n_kv_heads": "num_key_value_heads",
+    "ffn_dim": "intermediate_size",
+    "max_seq_len": "max_position_embeddings",
+}
+
+
 def config_from_hf(d: dict, source: str = "config.json") -> ModelConfig:
-    "ModelConfig from a transformers Llama config dict; refuses what NanoLlama does not implement."
+    """ModelConfig from a transformers Llama config dict; refuses what NanoLlama does not implement, and names the
+    key at fault in a damaged one (missing, or not a positive integer)."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{source} is not a JSON object")
+    for hf in _HF_SIZES.values():
+        v = d.get(hf, 1)  # missing: named below (or a default, for the optional ones)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{source}: {hf} must be a positive integer, not {v!r}")
+    try:
+        return _config_from_hf(d, source)
+    except KeyError as e:
+        raise ValueError(f"{source} lacks {e.args[0]!r}") from None
+
+
+def _config_from_hf(d: dict, source: str) -> ModelConfig:
     arch = (d.get("architectures") or [d.get("model_type", "?")])[0]
     if d.get("model_type") != "llama" and arch != "LlamaForCausalLM":
         raise ValueError(f"{source} describes a {arch} model; NanoLlama loads LlamaForCausalLM checkpoints only")
@@ -216,8 +241,6 @@ def save_pretrained(self: NanoLlama, path, tokenizer=None, dtype: torch.dtype | 
 @classmethod
 def from_pretrained(cls, path, dtype: torch.dtype = torch.float32, device=None) -> NanoLlama:
     "Load a Hugging Face Llama directory (single or sharded safetensors); errors name the file or tensor at fault."
-    from safetensors import safe_open
-
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"model directory {path} does not exist")
@@ -239,20 +262,7 @@ def from_pretrained(cls, path, dtype: torch.dtype = torch.float32, device=None) 
     expected = {("" if k.startswith("lm_head") else "model.") + k: v for k, v in model.state_dict().items()}
     seen = set()
     for f in files:
-        with safe_open(str(path / f), framework="pt") as st:
-            for name in st.keys():
-                if name == "lm_head.weight" and cfg.tie_embeddings:
-                    continue  # some writers store the tied copy
-                if name not in expected:
-                    raise ValueError(f"{path / f}: unexpected tensor {name!r} for a Llama with this config.json")
-                t = st.get_tensor(name)
-                if tuple(t.shape) != tuple(expected[name].shape):
-                    raise ValueError(
-                        f"{path / f}: tensor {name!r} has shape {tuple(t.shape)}, config.json implies "
-                        f"{tuple(expected[name].shape)}"
-                    )
-                expected[name].copy_(t)
-                seen.add(name)
+        _load_safetensors(path / f, cfg, expected, seen)
     missing = sorted(set(expected) - seen)
     if missing:
         raise ValueError(
@@ -260,6 +270,29 @@ def from_pretrained(cls, path, dtype: torch.dtype = torch.float32, device=None) 
             + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
         )
     return model.eval()
+
+
+def _load_safetensors(file: Path, cfg: ModelConfig, expected: dict, seen: set):
+    "Copy the tensors of one safetensors `file` into `expected` (name -> tensor); a damaged file is one named error."
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(file), framework="pt") as st:
+            for name in st.keys():
+                if name == "lm_head.weight" and cfg.tie_embeddings:
+                    continue  # some writers store the tied copy
+                if name not in expected:
+                    raise ValueError(f"{file}: unexpected tensor {name!r} for a Llama with this config.json")
+                t = st.get_tensor(name)
+                if tuple(t.shape) != tuple(expected[name].shape):
+                    raise ValueError(
+                        f"{file}: tensor {name!r} has shape {tuple(t.shape)}, config.json implies "
+                        f"{tuple(expected[name].shape)}"
+                    )
+                expected[name].copy_(t)
+                seen.add(name)
+    except SafetensorError as e:  # truncated, empty, not safetensors at all
+        raise ValueError(f"{file} is damaged ({' '.join(str(e).split())}); re-export or re-download it") from None
 
 
 NanoLlama.save_pretrained, NanoLlama.from_pretrained = save_pretrained, from_pretrained

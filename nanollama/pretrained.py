@@ -6,13 +6,13 @@ Docs: https://nanollama.github.io/nanollama/pretrained.html.md"""
 
 # %% ../nbs/03b_pretrained.ipynb #51ec50fd
 from __future__ import annotations
-import hashlib, importlib.util
+import hashlib, importlib.util, json
 from pathlib import Path
 import numpy as np
 import torch
 from .config import ModelConfig
 from .settings import atomic_dir, load_settings
-from .model import NanoLlama
+from .model import NanoLlama, config_from_hf
 
 # %% auto #0
 __all__ = ['GGUF_TO_HF', 'permute_qk', 'unpermute_qk', 'read_gguf', 'load_gguf', 'gguf_to_model_dir', 'smollm2_gguf',
@@ -61,6 +61,10 @@ def read_gguf(path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
     if arch != "llama":
         raise ValueError(f"{path} holds a {arch!r} model; NanoLlama reads llama-architecture GGUF files only")
     names = {t.name for t in reader.tensors}
+    required = ["llama.attention.head_count", "llama.attention.head_count_kv", "llama.embedding_length"]
+    required += ["llama.block_count", "llama.feed_forward_length", "llama.attention.layer_norm_rms_epsilon"]
+    if missing := [k for k in required if k not in meta]:
+        raise ValueError(f"{path} lacks {', '.join(missing)}: not a complete llama GGUF")
     n_heads, n_kv = meta["llama.attention.head_count"], meta["llama.attention.head_count_kv"]
     cfg = ModelConfig(
         vocab_size=int(meta.get("llama.vocab_size") or len(reader.fields["tokenizer.ggml.tokens"].data)),
@@ -154,6 +158,12 @@ def resolve_model(name_or_path, cache_dir=None) -> Path:
             f"{p} was trained with variant(s) {', '.join(names)}, which a transformers Llama (and GGUF) cannot "
             "represent; its weights are in variant_model.pt (chapter 18)"
         )
+    if (p / "config.json").is_file():  # a damaged config.json is named here, before transformers trips over it
+        try:
+            d = json.loads((p / "config.json").read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{p / 'config.json'} is not valid JSON ({e})") from None
+        config_from_hf(d, str(p / "config.json"))
     return p
 
 
@@ -164,8 +174,15 @@ def load_model_and_tokenizer(name_or_path, dtype: str | torch.dtype = "fp32", de
 
     d = resolve_model(name_or_path)
     tok = AutoTokenizer.from_pretrained(str(d))
+    model = NanoLlama.from_pretrained(
+        d, dtype=dtype if isinstance(dtype, torch.dtype) else torch.float32, device=device
+    )
+    if len(tok) > model.cfg.vocab_size:  # a token id past the embedding table would fail mid-reply
+        raise ValueError(
+            f"{d}: the tokenizer has {len(tok):,} tokens but the model's vocab_size is {model.cfg.vocab_size:,}"
+        )
     if isinstance(dtype, torch.dtype):
-        return NanoLlama.from_pretrained(d, dtype=dtype, device=device), tok
+        return model, tok
     from nanollama.quantize import quantize  # chapter 10b: quantized where the model runs
 
-    return quantize(NanoLlama.from_pretrained(d, device=device), dtype), tok
+    return quantize(model, dtype), tok

@@ -6,14 +6,14 @@ Docs: https://nanollama.github.io/nanollama/settings.html.md"""
 
 # %% ../nbs/00b_settings.ipynb #bf035170
 from __future__ import annotations
-import configparser, os, shutil
+import configparser, os, shutil, tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 # %% auto #0
-__all__ = ['Settings', 'find_settings_file', 'load_settings', 'atomic_write', 'resolve_device', 'atomic_dir']
+__all__ = ['Settings', 'find_settings_file', 'load_settings', 'atomic_write', 'resolve_device', 'check_writable', 'atomic_dir']
 
 # %% ../nbs/00b_settings.ipynb #7df82ad2
 @dataclass
@@ -56,16 +56,22 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
     if path is not None:
         if not path.is_file():
             raise FileNotFoundError(f"settings file {path} does not exist")
-        cp = configparser.ConfigParser()
-        cp.read(path)
+        cp = configparser.ConfigParser(interpolation=None)  # a % in a path is a character, not a substitution
+        try:
+            cp.read(path)
+        except (configparser.Error, UnicodeDecodeError) as e:  # no section header, a key twice, binary junk
+            raise ValueError(f"settings file {path}: {' '.join(str(e).split())}") from None
+        if cp.sections() and not cp.has_section("nanollama"):
+            raise ValueError(f"settings file {path} has no [nanollama] section (it has [{'], ['.join(cp.sections())}])")
         raw, base = dict(cp["nanollama"]) if cp.has_section("nanollama") else {}, path.parent
     fields = Settings.__dataclass_fields__
     unknown = set(raw) - set(fields)
     if unknown:
         raise ValueError(f"unknown setting(s) {sorted(unknown)} in {path}; known: {', '.join(fields)}")
+    source = {k: f"{path}" for k in raw}  # where each value came from, for error messages
     for k in fields:
         if f"NANOLLAMA_{k.upper()}" in env:
-            raw[k] = env[f"NANOLLAMA_{k.upper()}"]
+            raw[k], source[k] = env[f"NANOLLAMA_{k.upper()}"], f"the environment variable NANOLLAMA_{k.upper()}"
     raw.update({k: v for k, v in overrides.items() if v is not None})
     s = Settings()
     for k in fields:
@@ -75,7 +81,12 @@ def load_settings(path: str | Path | None = None, env=None, **overrides) -> Sett
             v = Path(v).expanduser()
             v = v if v.is_absolute() else ((base if k in raw else Path.cwd()) / v).resolve()
         elif isinstance(default, int):
-            v = int(v)
+            try:
+                v = int(v)
+            except ValueError:
+                raise ValueError(
+                    f"setting {k} = {v!r} is not an integer (in {source.get(k, 'the arguments')})"
+                ) from None
         elif isinstance(default, list) and isinstance(v, str):
             v = [x.strip() for x in v.split(",") if x.strip()]
         setattr(s, k, v)
@@ -112,6 +123,24 @@ def resolve_device(name: str | None = None):
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"--device {name}: CUDA is not available here (torch {torch.__version__}); use --device cpu")
     return device
+
+
+def check_writable(path, directory: bool = False) -> Path:
+    """One line (an OSError) unless `path` (a file, or a directory if `directory`) can be written, checked before any
+    work: the nearest existing folder on its way must take a new file. Creates nothing that stays."""
+    path = Path(path)
+    if path.exists() and path.is_dir() != directory:
+        raise (NotADirectoryError if directory else IsADirectoryError)(
+            f"cannot write {path}: it is {'a directory' if path.is_dir() else 'a file'}"
+        )
+    existing = next(p for p in [path if directory else path.parent, *path.absolute().parents] if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(f"cannot write {path}: {existing} is a file")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as e:
+        raise PermissionError(f"cannot write {path}: {e.strerror or e} in {existing}") from None
+    return path
 
 # %% ../nbs/00b_settings.ipynb #9519690c
 @contextmanager

@@ -6,13 +6,13 @@ Docs: https://nanollama.github.io/nanollama/sft.html.md"""
 
 # %% ../nbs/09_sft.ipynb #2f4f05d5
 from __future__ import annotations
-import json, math, random, re, time
+import json, math, random, re, sys, time
 from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
 from .tokenizer import SYSTEM_PROMPT, assistant_content, parse_assistant
 from .packing import IGNORE
-from .train import LMTask
+from .train import LMTask, rank_world
 
 # %% auto #0
 __all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'tool_conversation', 'agent_conversation', 'arithmetic_tool_examples',
@@ -369,6 +369,13 @@ class SFTTask(LMTask):
         start_acc: float | None = None,
     ):
         tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
+        self.too_long = sum(len(ids) > seq_len for ids, _ in tokenized)  # left out by sft_batches: said, not silent
+        if self.too_long and rank_world()[0] == 0:
+            print(
+                f"sft: {self.too_long:,} of {len(tokenized):,} conversations are longer than {seq_len} tokens and are "
+                "left out (raise --seq-len to keep them)",
+                file=sys.stderr,
+            )
         self.stream = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
         self.drawn, self.tok, self.steps = 0, tok, steps
         self.eval_examples, self.eval_every, self.start_acc = eval_examples, eval_every, start_acc

@@ -6,7 +6,7 @@ Docs: https://nanollama.github.io/nanollama/tokenizer.html.md"""
 
 # %% ../nbs/04_tokenizer.ipynb #863e35c1
 from __future__ import annotations
-import functools, json
+import functools, json, re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -14,8 +14,9 @@ from typing import Iterable
 # %% auto #0
 __all__ = ['LLAMA3_PATTERN', 'BOS', 'EOT', 'PAD', 'IM_START', 'IM_END', 'THOUGHT_START', 'THOUGHT_END', 'TOOL_CALL',
            'SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'NUMBER_CHUNKS', 'TOOL_NAME', 'SYSTEM_PROMPT', 'TOOL_SCHEMA',
-           'train_tokenizer', 'wrap_tokenizer', 'encode_plain', 'encode_bytes', 'decode_bytes', 'map_special_tokens',
-           'llama3_tokenizer', 'tool_call_text', 'assistant_content', 'AssistantTurn', 'parse_assistant', 'chatml']
+           'train_tokenizer', 'wrap_tokenizer', 'encode_plain', 'encode_bytes', 'decode_bytes', 'encode_chat',
+           'map_special_tokens', 'llama3_tokenizer', 'tool_call_text', 'assistant_content', 'AssistantTurn',
+           'parse_assistant', 'chatml']
 
 # %% ../nbs/04_tokenizer.ipynb #68d4b073
 LLAMA3_PATTERN = (
@@ -143,6 +144,27 @@ def decode_bytes(tok, ids: list[int]) -> bytes:
     for t in tok.convert_ids_to_tokens(ids):
         out += t.encode() if t in special else bytes(u2b[c] for c in t)
     return bytes(out)
+
+# %% ../nbs/04_tokenizer.ipynb #b9c10ab5
+_HOLE = re.compile("\ue000(\\d+)\ue001")  # a message's place in the rendered template (private-use characters)
+
+
+def encode_chat(tok, messages: list[dict], add_generation_prompt: bool = True) -> list[int]:
+    """Token ids of `messages` through `tok`'s chat template, where what users, systems and tools wrote is text: a
+    special-token string typed there is tokenized as characters, so it cannot end a turn or open a tool call or a
+    system turn. The template's markers and the assistant's turns keep their special tokens. For text without such
+    strings: the same ids as `tok.apply_chat_template`."""
+    shown = [m if m["role"] == "assistant" else {**m, "content": f"\ue000{i}\ue001"} for i, m in enumerate(messages)]
+    text = tok.apply_chat_template(shown, tokenize=False, add_generation_prompt=add_generation_prompt)
+    specials = sorted({t.content for t in tok.added_tokens_decoder.values()}, key=len, reverse=True)
+    pieces = re.split("(" + "|".join(map(re.escape, specials)) + ")", text) if specials else [text]
+    ids = []
+    for k, piece in enumerate(pieces):  # even k: text between special tokens; odd k: a special token
+        if k % 2:
+            ids.append(tok.convert_tokens_to_ids(piece))
+        elif piece:
+            ids += encode_plain(tok, _HOLE.sub(lambda m: messages[int(m.group(1))]["content"], piece))
+    return ids
 
 # %% ../nbs/04_tokenizer.ipynb #3bc11057
 def map_special_tokens(tokenizer_json: dict) -> dict:

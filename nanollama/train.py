@@ -6,7 +6,8 @@ Docs: https://nanollama.github.io/nanollama/training.html.md"""
 
 # %% ../nbs/07_training.ipynb #e10b72ec
 from __future__ import annotations
-import json, math, os, random, shutil, sys, time
+import json, math, os, random, shutil, signal, sys, threading, time
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 from .config import ModelConfig, training_memory, RECOMPUTE_LOGITS_ABOVE
-from .settings import Settings, load_settings
+from .settings import Settings, check_writable, load_settings
 from .model import NanoLlama
 from .data import curriculum_phase, phase_stream, training_corpus, PHASE_BOUNDARIES
 from .packing import Packer, IGNORE
@@ -24,8 +25,9 @@ from .tokenizer import encode_plain
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor',
            'schedule_at', 'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint',
-           'metrics_until', 'find_checkpoint', 'load_checkpoint', 'export_model', 'micro_batches', 'check_rows',
-           'check_batches', 'compile_unavailable', 'compile_blocks', 'Task', 'LMTask', 'fit', 'PretrainTask', 'train',
+           'metrics_until', 'find_checkpoint', 'load_checkpoint', 'export_model', 'holds_run', 'claim_out_dir',
+           'run_lock', 'micro_batches', 'check_rows', 'check_batches', 'compile_unavailable', 'compile_blocks', 'Task',
+           'LMTask', 'TrainingInterrupted', 'stop_requests', 'check_same_run', 'fit', 'PretrainTask', 'train',
            'step_memory', 'measured_step_memory', 'peak_flops', 'throughput_table', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
@@ -324,6 +326,66 @@ def export_model(model, out_dir, tokenizer=None):
         plain.save_pretrained(out_dir, tokenizer=tokenizer)
     _barrier()
 
+
+def holds_run(out_dir) -> bool:
+    "Whether `out_dir` already holds a training run: a model, metrics or a checkpoint."
+    d = Path(out_dir)
+    names = ("config.json", "metrics.jsonl", "variant_model.pt")
+    return any((d / n).exists() for n in names) or find_checkpoint(d) is not None
+
+
+def claim_out_dir(out_dir, resume: bool = False, overwrite: bool = False) -> Path:
+    """One-line errors, before any work, unless a run may be written to `out_dir`: a directory holding a run needs
+    `resume` (continue it) or `overwrite` (replace it); `resume` needs a checkpoint; the directory must be writable."""
+    out = Path(out_dir)
+    if resume and find_checkpoint(out) is None:
+        raise FileNotFoundError(f"--resume: no checkpoint in {out} (expected {out / 'train_state'})")
+    if not resume and not overwrite and holds_run(out):
+        raise ValueError(
+            f"{out} already holds a run; pass --resume to continue it, --overwrite to replace it, or choose another --out"
+        )
+    return check_writable(out, directory=True)
+
+
+_HELD_LOCKS: dict = {}  # resolved lock path -> [open file, how many holders in this process]
+
+
+@contextmanager
+def run_lock(out_dir):
+    """Hold `out_dir/.lock` (an exclusive `flock`, released by the OS even if the process dies) while a run writes
+    there: a second process on the same directory fails at once, in one line naming the holder's PID. Re-entrant
+    within a process; a no-op where `fcntl` does not exist (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = (out / ".lock").resolve()
+    if path not in _HELD_LOCKS:
+        f = open(path, "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            f.close()
+            raise RuntimeError(
+                f"{out} is in use by PID {pid} (another run writes there); wait for it or choose another --out"
+            ) from None
+        f.truncate(0)
+        f.write(str(os.getpid()))
+        f.flush()
+        _HELD_LOCKS[path] = [f, 0]
+    _HELD_LOCKS[path][1] += 1
+    try:
+        yield
+    finally:
+        _HELD_LOCKS[path][1] -= 1
+        if not _HELD_LOCKS[path][1]:
+            _HELD_LOCKS.pop(path)[0].close()  # closing the file releases the lock
+
 # %% ../nbs/07_training.ipynb #7eeece29
 def micro_batches(tc: TrainConfig, seq_len: int, world: int = 1) -> tuple[int, int]:
     """(sequences per micro-batch on each process, micro-batches per step) at context `seq_len`.
@@ -441,6 +503,58 @@ def _full(t):
     return t.full_tensor() if hasattr(t, "full_tensor") else t
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    "SIGINT (Ctrl-C) or SIGTERM stopped `fit` after a step whose checkpoint is saved: the run continues with `resume`."
+
+    def __init__(self, step: int, out_dir):
+        self.step, self.out_dir = step, Path(out_dir)
+        super().__init__(f"interrupted after step {step}; its checkpoint is in {self.out_dir / 'train_state'}")
+
+
+@contextmanager
+def stop_requests():
+    """While training, SIGINT and SIGTERM only set the yielded flag, which the loop reads after each step; a second
+    Ctrl-C stops at once (the last checkpoint stays loadable: checkpoints are atomic). Outside the main thread the
+    handlers cannot be set, and the flag stays clear."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    sigs = (signal.SIGINT, signal.SIGTERM)
+
+    def handler(sig, frame):
+        if flag.is_set() and sig == signal.SIGINT:
+            raise KeyboardInterrupt
+        flag.set()
+        print("\nnanollama: stopping after this step, with a checkpoint (Ctrl-C again: at once)", file=sys.stderr)
+
+    old = {s: signal.signal(s, handler) for s in sigs}
+    try:
+        yield flag
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+_RESUMABLE_CHANGES = {"checkpoint_every"}  # what a resumed run may change; anything else changes the run itself
+
+
+def check_same_run(out_dir, tc: TrainConfig):
+    "One line if `tc` differs from the configuration the checkpoint in `out_dir` was trained with (--resume, new --lr)."
+    ck = find_checkpoint(out_dir)
+    saved = torch.load(ck / "extra.pt", weights_only=False).get("train_config") if ck else None
+    if saved is None:
+        return
+    saved, now = json.loads(json.dumps(saved)), json.loads(json.dumps(asdict(tc)))  # tuples and lists alike
+    diff = [
+        f"{k} {saved[k]} -> {now[k]}" for k in now if k in saved and saved[k] != now[k] and k not in _RESUMABLE_CHANGES
+    ]
+    if diff:
+        raise ValueError(
+            f"--resume continues the run as it was started, but {', '.join(diff)}; drop the changed flag(s) or start a new --out"
+        )
+
+
 def fit(
     model,
     task: Task,
@@ -455,12 +569,20 @@ def fit(
     """The training loop of every stage: `task`'s batches and loss, AdamW + WSD, BF16 autocast on the model's device,
     `tc.grad_accum` micro-batches, clipping, `metrics.jsonl`, a progress bar, crash-safe checkpoints every
     `tc.checkpoint_every` steps (each also exported as a Hugging Face dir), exact `resume`. Works on a plain or an
-    FSDP-sharded model (every process holds the same global batch and trains on its rows)."""
+    FSDP-sharded model (every process holds the same global batch and trains on its rows). While it runs, `out_dir`
+    is locked (`run_lock`), and Ctrl-C or SIGTERM ends the step, saves a checkpoint and raises `TrainingInterrupted`."""
+    rank = rank_world()[0]
+    with run_lock(out_dir) if rank == 0 else nullcontext(), stop_requests() as stop:
+        return _fit(model, task, tc, Path(out_dir), tokenizer, resume, stop_after, progress, compile, stop)
+
+
+def _fit(model, task, tc, out_dir, tokenizer, resume, stop_after, progress, compile, stop) -> list[dict]:
     from tqdm.auto import tqdm
 
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = rank_world()
+    if resume:
+        check_same_run(out_dir, tc)
     torch.manual_seed(tc.seed)
     np.random.seed(tc.seed)
     random.seed(tc.seed)
@@ -476,6 +598,7 @@ def fit(
     tokens_seen = history[-1].get("tokens", 0) if history else 0
     bar = tqdm(total=tc.steps, initial=step, desc=task.name, disable=not progress or rank != 0, dynamic_ncols=True)
     model.train()
+    stopped = False
     while step < tc.steps:
         t0 = time.perf_counter()
         batch, info = task.next_batch(model, step)  # the global batch, on the CPU
@@ -518,14 +641,21 @@ def fit(
                 f.write(json.dumps(m) + "\n")
         bar.update(1)
         bar.set_postfix({k: f"{v:.3g}" for k, v in m.items() if k in ("loss", "lr", "seq_len", "digit_acc", "margin")})
-        done = step == tc.steps or (stop_after is not None and step >= stop_after)
+        stopped = stop.is_set()
+        if world > 1:  # every process stops after the same step, or the next collective hangs
+            flag = torch.tensor(float(stopped), device=device)
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            stopped = bool(flag)
+        done = step == tc.steps or (stop_after is not None and step >= stop_after) or stopped
         if done or step % tc.checkpoint_every == 0:
-            save_checkpoint(out_dir, model, opt, sched, task, step)
+            save_checkpoint(out_dir, model, opt, sched, task, step, {"train_config": asdict(tc)})
             export_model(model, out_dir, tokenizer)
         if done:
             break
     bar.close()
     model.eval()
+    if stopped and step < tc.steps:
+        raise TrainingInterrupted(step, out_dir)
     return history
 
 # %% ../nbs/07_training.ipynb #69c664be

@@ -121,3 +121,60 @@ def test_killed_with_sigkill_resumes_to_the_same_losses(stage, sft_model, tmp_pa
     r = run(*args, "--out", str(killed), "--resume")
     assert r.returncode == 0, r.stderr[-3000:]
     assert losses(killed) == losses(tmp_path / "straight") and len(losses(killed)) == 30
+
+
+def _rows(d):
+    p = d / "metrics.jsonl"
+    return len(p.read_text().splitlines()) if p.is_file() else 0
+
+
+def interrupt_at_random_step(args, out, steps):
+    """Run `nanollama *args --out out`, send SIGINT (Ctrl-C) once a random step in 1..steps-3 is logged; returns
+    (exit code, stderr, the step chosen, its seed)."""
+    import random
+    seed = int.from_bytes(os.urandom(2), "little")
+    k = random.Random(seed).randint(1, steps - 3)
+    proc = subprocess.Popen(["nanollama", *args, "--out", str(out)], env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 600
+    while proc.poll() is None and time.time() < deadline and _rows(out) < k:
+        time.sleep(0.02)
+    assert proc.poll() is None, f"the run ended before step {k} could be interrupted (seed {seed})"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=600)
+    return proc.returncode, err, k, seed
+
+
+def same_weights(a, b):
+    from safetensors.torch import load_file
+    x, y = load_file(str(a / "model.safetensors")), load_file(str(b / "model.safetensors"))
+    return x.keys() == y.keys() and all(torch_equal(x[k], y[k]) for k in x)
+
+
+def torch_equal(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and bool((a == b).all())
+
+
+@pytest.mark.parametrize("stage", ["sft", "dpo"])
+def test_ctrl_c_saves_and_resume_is_bit_identical(stage, sft_model, tmp_path):
+    """Ctrl-C at a random step of SFT or DPO: the step finishes, a checkpoint is written (the default interval, 100,
+    is never reached), one line says how to continue, exit 130; `--resume` then ends with exactly the uninterrupted
+    run's losses and bit-identical weights."""
+    steps = 12
+    args = (["sft", "--init", str(sft_model.parent / "base"), *SFT_ARGS] if stage == "sft" else
+            ["dpo", "--init", str(sft_model), "--pairs", "8", "--batch-size", "2"])
+    args = [a if a != "30" else str(steps) for a in args] + (["--steps", str(steps)] if stage == "dpo" else [])
+    losses = lambda d: [json.loads(l)["loss"] for l in (d / "metrics.jsonl").read_text().splitlines()]
+    r = run(*args, "--out", str(tmp_path / "straight"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    stopped = tmp_path / "stopped"
+    rc, err, k, seed = interrupt_at_random_step(args, stopped, steps)
+    last = err.strip().splitlines()[-1]
+    assert rc == 130 and "Traceback" not in err, (seed, err[-3000:])
+    assert f"nanollama {stage}: interrupted after step" in last and "--resume" in last, (seed, last)
+    done = int((stopped / "train_state" / "COMPLETE").read_text())
+    assert k <= done < steps and _rows(stopped) == done, (seed, k, done)
+    r = run(*args, "--out", str(stopped), "--resume")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert losses(stopped) == losses(tmp_path / "straight") and len(losses(stopped)) == steps, seed
+    assert same_weights(stopped, tmp_path / "straight"), seed

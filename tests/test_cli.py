@@ -130,3 +130,39 @@ def test_demo_serves_smollm2_over_http():
         assert chat[0]["role"] == "user" and "Paris" in str(chat[-1]["content"]), chat
     finally:
         proc.terminate(); proc.wait(timeout=30)
+
+
+def test_chat_full_context_offers_reset():
+    "A message longer than the context is refused with a hint to /reset; the session goes on and answers after it."
+    r = subprocess.run(["nanollama", "chat", "--model", "smollm2", "--max-new-tokens", "24"],
+                       input="word " * 6000 + "\n/reset\nWhat is the capital of France?\n", capture_output=True,
+                       text=True, env=ENV, timeout=600)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "does not fit the context" in r.stdout and "/reset to start over" in r.stdout and "Paris" in r.stdout
+
+
+def test_ctrl_c_during_a_reply_stops_the_reply_not_the_session():
+    "Ctrl-C while the model is answering ends that reply; the next question is answered; no traceback."
+    import signal, threading, time
+    p = subprocess.Popen(["nanollama", "chat", "--model", "smollm2", "--max-new-tokens", "400"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    out = bytearray()
+    reader = threading.Thread(target=lambda: [out.extend(b) for b in iter(lambda: p.stdout.read1(256), b"")], daemon=True)
+    reader.start()
+    deadline = time.time() + 300
+    while b"quit" not in out and time.time() < deadline:          # the greeting: the model is loaded
+        time.sleep(0.1)
+    p.stdin.write(b"Write a very long story about a cat who sails around the world.\n")
+    p.stdin.flush()
+    start = len(out)
+    while len(out) < start + 80 and time.time() < deadline:       # the reply is streaming
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    time.sleep(1)
+    p.stdin.write(b"What is the capital of France?\n")
+    p.stdin.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=300) == 0 and "Traceback" not in err, err[-2000:]
+    reader.join(timeout=10)
+    text = out.decode(errors="replace")
+    assert "(stopped" in text and "Paris" in text.split("(stopped", 1)[1], text[-2000:]

@@ -107,3 +107,35 @@ def test_unknown_variant_is_one_line(tmp_path):
     r = run("pretrain", *TINY, "--out", str(tmp_path / "o"), "--variant", "qknorm,gpt5")
     assert r.returncode == 2 and "unknown variant(s) gpt5; choose from qknorm" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_ctrl_c_at_a_random_step_then_resume_is_bit_identical(straight, tmp_path):
+    """Ctrl-C during pre-training: the step finishes, a checkpoint is written, one line says how to continue (exit
+    130); `--resume` ends with the uninterrupted run's losses and bit-identical weights."""
+    from test_agent_cli import interrupt_at_random_step, same_weights
+    args = ["pretrain", *TINY]
+    rc, err, k, seed = interrupt_at_random_step(args, tmp_path, 6)
+    last = err.strip().splitlines()[-1]
+    assert rc == 130 and "Traceback" not in err and "interrupted after step" in last and "--resume" in last, (seed, err[-2000:])
+    assert k <= int((tmp_path / "train_state" / "COMPLETE").read_text()) < 6, seed
+    r = run("pretrain", *TINY, "--out", str(tmp_path), "--resume")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert losses(tmp_path) == losses(straight) and same_weights(tmp_path, straight), seed
+
+
+def test_a_second_process_on_the_same_out_is_refused(straight, tmp_path):
+    "While one process trains into DIR (its lock held), another command on DIR says who holds it, in one line."
+    import shutil
+    d = tmp_path / "run"
+    shutil.copytree(straight, d)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom nanollama.train import run_lock\n"
+                               "with run_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(120)", str(d)],
+                              stdout=subprocess.PIPE, text=True, env=ENV)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = run("pretrain", *TINY, "--out", str(d), "--resume")
+        assert r.returncode == 2 and f"is in use by PID {holder.pid}" in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+    finally:
+        holder.kill()
+    r = run("pretrain", *TINY, "--out", str(d), "--resume")    # the holder is gone: the lock went with it
+    assert r.returncode == 0, r.stderr[-2000:]
