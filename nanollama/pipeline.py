@@ -436,11 +436,14 @@ class Speedrun:
 
     def stage_sft(self) -> dict:
         from transformers import AutoTokenizer
+        from nanollama.train import find_checkpoint
         from nanollama.model import NanoLlama
         from nanollama.sft import finetune, tool_conversation
         from nanollama.arithmetic import heldout_problems
 
-        shutil.rmtree(self.out / "sft", ignore_errors=True)
+        resume = find_checkpoint(self.out / "sft") is not None  # stopped by Ctrl-C or a crash: continue it
+        if not resume:
+            shutil.rmtree(self.out / "sft", ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "base"))
         model = NanoLlama.from_pretrained(self.out / "base", device=self.device)
         examples = json.loads((self.out / "data" / "sft.json").read_text())
@@ -465,6 +468,7 @@ class Speedrun:
             eval_every=max(1, self.cfg.sft_steps // 10),
             grad_accum=self.cfg.grad_accum,
             activation_checkpointing=self.cfg.activation_checkpointing,
+            resume=resume,
         )
         acc = [h["digit_acc"] for h in hist if "digit_acc" in h]
         return {
@@ -478,10 +482,12 @@ class Speedrun:
 
     def stage_dpo(self) -> dict:
         from transformers import AutoTokenizer
+        from nanollama.train import find_checkpoint
         from nanollama.model import NanoLlama
         from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
 
-        for d in ("dpo", "final"):
+        resume = find_checkpoint(self.out / "dpo") is not None
+        for d in ("final",) if resume else ("dpo", "final"):
             shutil.rmtree(self.out / d, ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(str(self.out / "sft"))
         model = NanoLlama.from_pretrained(self.out / "sft", device=self.device)
@@ -500,6 +506,7 @@ class Speedrun:
             progress=self.progress,
             grad_accum=self.cfg.grad_accum,
             activation_checkpointing=self.cfg.activation_checkpointing,
+            resume=resume,
         )
         shutil.copytree(self.out / "dpo", self.out / "final", ignore=shutil.ignore_patterns("train_state*"))
         k = max(1, len(hist) // 5)
