@@ -177,6 +177,8 @@ def load_causal_lm(model: str | Path, dtype: str | torch.dtype = "fp32"):
         d = resolve_model(model)
     except FileNotFoundError as e:
         raise FileNotFoundError(f"cannot evaluate {str(model)!r}: {e}") from None
+    except ValueError as e:  # resolve_model read a config.json that is not a Llama's
+        raise ValueError(f"{model} is not a causal LM that NanoLlama can evaluate: {e}") from None
     if not (Path(d) / "config.json").is_file():
         raise ValueError(
             f"{d} is not a model directory: no config.json (expected a Hugging Face LlamaForCausalLM checkpoint)"
