@@ -1,5 +1,9 @@
 # The commands of the README. Each does its own set-up first.
-PY ?= python3
+PYTHON ?= python3
+export PYTHON
+# scripts/setup.sh installs into .venv when $(PYTHON) is an OS interpreter that refuses pip (PEP 668: Debian 12,
+# Ubuntu 24.04); every command then runs inside that environment ($$PY: its python, else $(PYTHON))
+IN_ENV = PY=$(PYTHON); if [ -f .venv/bin/activate ]; then . .venv/bin/activate; PY=python; fi;
 
 .PHONY: setup run test lab render export
 
@@ -8,19 +12,19 @@ setup:
 
 # the main job: raw text -> decontaminated data -> pre-training -> SFT -> DPO -> evaluation -> GGUF -> runs/speedrun/report.md
 run: setup
-	nanollama speedrun --out runs/speedrun
+	$(IN_ENV) nanollama speedrun --out runs/speedrun
 
 # every notebook (slow cells included) through nbdev's runner, plus the CLI tests
 test: setup
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
+	$(IN_ENV) OMP_NUM_THREADS=1 $$PY -m pytest -q -n 2 tests
 
 # the course in JupyterLab, widgets live: start with nbs/00_config.ipynb
 lab: setup
-	jupyter lab nbs $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(IN_ENV) jupyter lab nbs $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # re-run every chapter in place so that its outputs (figures, tables) are committed; prints the README's chapter table
 render: setup
-	$(PY) scripts/chapters.py --render && nbdev-clean
+	$(IN_ENV) $$PY scripts/chapters.py --render && nbdev-clean
 
 export:
-	nbdev-export && nbdev-clean
+	$(IN_ENV) nbdev-export && nbdev-clean

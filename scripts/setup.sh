@@ -5,6 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# An OS interpreter that refuses pip (PEP 668: Debian 12, Ubuntu 24.04 mark theirs EXTERNALLY-MANAGED) gets a project
+# environment, .venv, and the Makefile runs every command inside it. Already inside a virtual or conda environment,
+# or with a Python of one's own (pyenv, python.org, Colab), nothing changes.
+if [ -x .venv/bin/python ]; then
+  PY=.venv/bin/python
+elif $PY - <<'PYEOF'
+import os, sys, sysconfig
+managed = os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
+in_env = sys.prefix != sys.base_prefix or bool(os.environ.get("CONDA_PREFIX"))
+sys.exit(0 if managed and not in_env else 1)
+PYEOF
+then
+  echo "setup: $($PY -c 'import sys; print(sys.executable)') is managed by the OS (PEP 668); installing into .venv"
+  $PY -m venv .venv || { echo "setup: cannot create .venv; install the venv module (apt install python3-venv)" >&2; exit 1; }
+  PY=.venv/bin/python
+fi
 # torch first and pinned: an unpinned torch resolves to a ~5.5 GB CUDA build.
 $PY -c "import torch" 2>/dev/null || $PY -m pip install -q "torch==2.13.0"
 $PY -m pip install -q -e ".[dev]"
