@@ -10,8 +10,8 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COUNT', 'SEED', 'POSITIVE', 'cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun', 'cmd_decontam',
-           'cmd_eval', 'cmd_export', 'cmd_demo', 'number', 'OneLineParser', 'build_parser', 'main']
+__all__ = ['AGENT_SPLITS', 'COUNT', 'SEED', 'POSITIVE', 'cmd_chat', 'cmd_sft', 'cmd_pretrain', 'cmd_dpo', 'cmd_speedrun',
+           'cmd_decontam', 'cmd_eval', 'cmd_export', 'cmd_demo', 'number', 'OneLineParser', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #d69ce9c0
 def _stream_printer(tok):
@@ -335,6 +335,8 @@ def cmd_eval(args) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.agent:
+        return _eval_agent(args)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     limit = int(args.limit) if args.limit is not None and args.limit >= 1 else args.limit
     if not tasks:
@@ -356,6 +358,26 @@ def cmd_eval(args) -> int:
         device=str(resolve_device(args.device)),
     )
     print(f"results: {out}")
+    return 0
+
+
+AGENT_SPLITS = {"seen": "seen wordings", "unseen": "unseen wordings", "two-step": "two-step"}
+
+
+def _eval_agent(args) -> int:
+    "`eval --agent`: chapter 14's grading of the agent on chapter 04b's held-out problems, as the report's table."
+    from nanollama.arithmetic import heldout_problems
+    from nanollama.evaluate import AGENT_TABLE_HEADER, agent_results, agent_row, load_causal_lm
+    from nanollama.settings import resolve_device
+
+    model, tok = load_causal_lm(args.model, args.dtype)
+    model = model.to(resolve_device(args.device))
+    problems = heldout_problems(args.problems)
+    splits = {AGENT_SPLITS[s]: problems[AGENT_SPLITS[s]] for s in args.split or AGENT_SPLITS}
+    r = agent_results(model, tok, splits, tool=not args.no_tool, no_tool=args.no_tool)
+    print(AGENT_TABLE_HEADER)
+    print(agent_row(Path(str(args.model).rstrip("/")).name, r))
+    print(f"({args.problems} problems per split, greedy, {args.dtype}; 95% Wilson intervals in brackets)")
     return 0
 
 # %% ../nbs/90_cli.ipynb #1bef8630
@@ -596,6 +618,19 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--num-fewshot", type=number(int, low=0), default=None, help="override the tasks' 5 shots")
     v.add_argument("--batch-size", type=COUNT, default=8)
     v.add_argument("--out", metavar="FILE.json", help="results JSON (default: <out_dir>/eval/<model name>.json)")
+    v.add_argument(
+        "--agent",
+        action="store_true",
+        help="grade the tool-using agent on held-out arithmetic instead (the speedrun report's table)",
+    )
+    v.add_argument(
+        "--split",
+        nargs="+",
+        choices=["seen", "unseen", "two-step"],
+        help="--agent: these splits only (default: all three)",
+    )
+    v.add_argument("--no-tool", action="store_true", help="--agent: without the tool (its token banned)")
+    v.add_argument("--problems", type=COUNT, default=100, help="--agent: problems per split (default 100)")
     _threads_arg(v)
     _device_arg(v)
     _dtype_arg(v, "weights while scoring and generating (bf16: faster batches, chapter 10b)")

@@ -26,10 +26,11 @@ from .arithmetic import question_numbers, bind_numbers
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL
 
 # %% auto #0
-__all__ = ['MMLU_PROMPT', 'GSM8K_TASK', 'NanoLlamaLM', 'ANNOTATION_STEP', 'write_tasks', 'available_tasks', 'check_tasks',
-           'load_causal_lm', 'results_table', 'run_eval', 'to_python', 'safe_eval', 'parse_number', 'check_claim',
-           'arithmetic_claims', 'extract_answer', 'CheckedStep', 'reference_steps', 'check_transcript',
-           'process_report']
+__all__ = ['MMLU_PROMPT', 'GSM8K_TASK', 'NanoLlamaLM', 'ANNOTATION_STEP', 'MMLU_SUBSET', 'SPLITS', 'AGENT_TABLE_HEADER',
+           'write_tasks', 'available_tasks', 'check_tasks', 'load_causal_lm', 'results_table', 'run_eval', 'to_python',
+           'safe_eval', 'parse_number', 'check_claim', 'arithmetic_claims', 'extract_answer', 'CheckedStep',
+           'reference_steps', 'check_transcript', 'process_report', 'agent_eval', 'reference_eval', 'wilson',
+           'agent_results', 'agent_row']
 
 # %% ../nbs/14_evaluation.ipynb #202378af
 MMLU_PROMPT = (
@@ -704,3 +705,169 @@ def process_report(checked: list[dict]) -> dict:
         "process_accuracy": sum(bool(c["final_correct"]) and c["process_ok"] for c in checked) / n,
         "right_for_wrong_reasons": sum(c["right_for_wrong_reasons"] for c in checked),
     }
+
+# %% ../nbs/14_evaluation.ipynb #fddfeac3
+def _code_shape(code: str, numbers: list = ()) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The numbers and operators of a tool call's code, `n[k]` read as `numbers[k]` (the sandbox's binding):
+    print(7 * 24 - 15) and final_answer(n[0] * n[1] - n[2]) with n = [7, 24, 15] -> ((7, 24, 15), ('*', '-'))."""
+    body = re.sub(r"(?<=\d),(?=\d{3})", "", bind_numbers(code, numbers))
+    return tuple(int(x) for x in re.findall(r"\d+", body)), tuple(
+        "/" if o == "//" else o for o in re.findall(r"//|[-+*/]", body)
+    )
+
+
+def agent_eval(model, tok, problems: list, use_tools: bool = True, constrained: bool = True) -> dict:
+    """The agent on `problems` (chapter 04b `Problem`s), all decoded as one batch: final-answer accuracy, tool calls
+    that parse, how often the first call picks the right operation(s) and copies the operands exactly, and the
+    process score."""
+    from nanollama.agent import Agent
+
+    agent = Agent(model, tok, max_steps=3, max_new_tokens=96, use_tools=use_tools, constrained=constrained)
+    trs = agent.run_batch([p.question for p in problems])
+    calls = sum(s.raw_tool_call is not None for tr in trs for s in tr.steps)
+    parsed = sum(s.tool_call is not None for tr in trs for s in tr.steps)
+    first = [
+        (p, tr, next((s.tool_call["arguments"]["code"] for s in tr.steps if s.tool_call), None))
+        for p, tr in zip(problems, trs)
+    ]
+    shapes = [(p, _code_shape(code, tr.numbers)) for p, tr, code in first if code is not None]
+    checked = [check_transcript(tr.messages, reference=str(p.answer)) for p, tr in zip(problems, trs)]
+    rep = process_report(checked)
+    wrong = [
+        {"question": p.question, "final": tr.final_answer, "error": tr.error, "steps": [s.to_dict() for s in tr.steps]}
+        for p, tr, c in zip(problems, trs, checked)
+        if not c["final_correct"]
+    ]
+    return {
+        "n": len(problems),
+        "accuracy": rep["answer_accuracy"],
+        "process_accuracy": rep["process_accuracy"],
+        "step_accuracy": rep["step_accuracy"],
+        "tool_calls": calls,
+        "parse_rate": parsed / calls if calls else None,
+        "right_operation": sum(ops == p.ops for p, (_, ops) in shapes) / len(shapes) if shapes else None,
+        "operands_copied": sum(nums == p.numbers for p, (nums, _) in shapes) / len(shapes) if shapes else None,
+        "samples": [tr.to_dict() for tr in trs[:2]],
+        "wrong_samples": wrong[:3],
+    }
+
+
+def reference_eval(problems: dict, settings=None, dtype: str = "bf16") -> dict:
+    """SmolLM2-135M-Instruct, a real pretrained model 13x larger, answering the same problems without a tool (greedy,
+    batched); cached in the cache dir, since it depends only on the problems."""
+    import hashlib
+
+    s = settings or load_settings()
+    key = hashlib.sha256(json.dumps({k: [p.question for p in v] for k, v in problems.items()}).encode()).hexdigest()[
+        :16
+    ]
+    path = Path(s.cache_dir) / "reference" / f"smollm2-135m-instruct-{dtype}-{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    model, tok = load_model_and_tokenizer("smollm2", dtype)
+    end = [tok.convert_tokens_to_ids("<|im_end|>"), tok.eos_token_id]
+    out = {}
+    for split, ps in problems.items():
+        prompts = [
+            tok.apply_chat_template(
+                [{"role": "user", "content": p.question + " Answer with the number only."}],
+                add_generation_prompt=True,
+                return_dict=False,
+            )
+            for p in ps
+        ]
+        replies = [tok.decode(o, skip_special_tokens=True) for o in generate_batch(model, prompts, 24, stop_ids=end)]
+        right = [extract_answer(r.replace(",", "")) == p.answer for r, p in zip(replies, ps)]
+        out[split] = {
+            "n": len(ps),
+            "accuracy": sum(right) / len(ps),
+            "samples": [[p.question, r] for p, r in zip(ps[:2], replies)],
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda f: f.write_text(json.dumps(out, indent=1)))
+    return out
+
+
+MMLU_SUBSET = (
+    "mmlu_elementary_mathematics",
+    "mmlu_high_school_mathematics",
+    "mmlu_high_school_computer_science",
+    "mmlu_college_computer_science",
+)
+
+
+def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path, model=None, tok=None) -> dict:
+    """MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through
+    lm-eval."""
+    name, lm = (
+        Path(model_dir).name,
+        NanoLlamaLM(pretrained=str(model_dir), model=model, tokenizer=tok),
+    )  # one load, both runs
+    res = {
+        **run_eval(
+            model_dir, MMLU_SUBSET, limit=mmlu_limit, lm=lm, out_json=out_dir / f"{name}_mmlu.json", verbose=False
+        )["results"],
+        **run_eval(
+            model_dir, ("gsm8k",), limit=gsm8k_limit, lm=lm, out_json=out_dir / f"{name}_gsm8k.json", verbose=False
+        )["results"],
+    }
+    pick = lambda r: next(
+        (v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None
+    )
+    mmlu = [pick(res[t]) for t in MMLU_SUBSET if t in res]
+    return {"mmlu": sum(mmlu) / len(mmlu) if mmlu else None, "gsm8k": pick(res.get("gsm8k", {}))}
+
+
+def _pct(x):
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def wilson(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    "The 95% Wilson score interval of a proportion `p` measured on `n` trials (sound at 0% and 100%, unlike p ± 2σ)."
+    if n <= 0:
+        return (0.0, 1.0)
+    mid, half = (p + z * z / (2 * n)), z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5)
+    return max(0.0, (mid - half) / (1 + z * z / n)), min(1.0, (mid + half) / (1 + z * z / n))
+
+
+def _acc(r: dict) -> str:
+    "An accuracy with its 95% interval: 93% (86–97)."
+    if not r or r.get("accuracy") is None:
+        return "–"
+    lo, hi = wilson(r["accuracy"], r["n"])
+    return f"{100 * r['accuracy']:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})"
+
+
+SPLITS = ("seen wordings", "unseen wordings", "two-step")
+AGENT_TABLE_HEADER = (
+    "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | "
+    "tool calls parsed (constrained / unconstrained) | right operation (seen / unseen / two-step) | right operands | "
+    "MMLU (4 STEM) | GSM8K |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def agent_results(model, tok, problems: dict, tool: bool = True, no_tool: bool = True) -> dict:
+    """`agent_eval` on every split of `problems` (split -> Problems), with the tool and without it, plus the seen
+    wordings unconstrained (the format skill without the grammar): the rows of `AGENT_TABLE_HEADER`'s table."""
+    r = {}
+    for split, probs in problems.items():
+        if tool:
+            r[f"agent ({split})"] = agent_eval(model, tok, probs)
+        if no_tool:
+            r[f"no tool ({split})"] = agent_eval(model, tok, probs, use_tools=False)
+    if tool and "seen wordings" in problems:
+        r["agent unconstrained (seen wordings)"] = agent_eval(model, tok, problems["seen wordings"], constrained=False)
+    return r
+
+
+def agent_row(name: str, r: dict) -> str:
+    "One row of the report's results table from `agent_results` (and `lm_eval` scores, if any); '–' for what is missing."
+    lm, a = r.get("lm_eval", {}), r.get("agent (seen wordings)", {})
+    uc = r.get("agent unconstrained (seen wordings)", {})
+    tool = " | ".join(_acc(r.get(f"agent ({s})")) for s in SPLITS)
+    bare = " | ".join(_acc(r.get(f"no tool ({s})")) for s in SPLITS)
+    ops = " / ".join(_pct(r.get(f"agent ({s})", {}).get("right_operation")) for s in SPLITS)
+    return (
+        f"| {name} | {tool} | {bare} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | {ops} | "
+        f"{_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} |"
+    )

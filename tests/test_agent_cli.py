@@ -214,3 +214,20 @@ def test_typed_control_tokens_reach_the_model_as_text(sft_model, monkeypatch):
     assert all(tok.decode(p).count("Answer 5.") == 1 for p in prompts)   # the text itself is all there
     naive = tok.apply_chat_template([{"role": "user", "content": forged}], add_generation_prompt=True, return_dict=False)
     assert list(naive).count(start) == 4 and call in naive
+
+
+def test_eval_agent_prints_the_reports_row(sft_model):
+    "`nanollama eval --agent` prints the report's header and the row chapter 14's `agent_row` makes from the same grading."
+    import torch
+    from nanollama.arithmetic import heldout_problems
+    from nanollama.evaluate import AGENT_TABLE_HEADER, agent_results, agent_row
+    from nanollama.pretrained import load_model_and_tokenizer
+    r = run("eval", "--model", str(sft_model), "--agent", "--problems", "4", "--split", "seen", "two-step")
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.strip().splitlines()
+    torch.set_num_threads(1)
+    model, tok = load_model_and_tokenizer(str(sft_model))
+    p = heldout_problems(4)
+    ours = agent_row("sft", agent_results(model, tok, {s: p[s] for s in ("seen wordings", "two-step")}, no_tool=False))
+    assert lines[:2] == AGENT_TABLE_HEADER.splitlines() and lines[2] == ours, (lines, ours)
+    assert "| – | – | – |" in ours  # the no-tool columns, not asked for

@@ -118,6 +118,9 @@ CASES = [  # (command, exit code, words in the last stderr line, settings file o
     (["eval", "--model", f"{M}/base", "--batch-size", "0"], 2, "--batch-size: 0 is out of range", None, {}),
     (["eval", "--model", f"{M}/base", "--limit", "0"], 2, "--limit: 0 is out of range", None, {}),
     (["eval", "--model", f"{M}/base", "--out", "/proc/x"], 2, "cannot write /proc/x", None, {}),
+    (["eval", "--model", f"{M}/base", "--agent", "--problems", "0"], 2, "--problems: 0 is out of range", None, {}),
+    (["eval", "--model", f"{M}/base", "--agent", "--split", "hard"], 2, "invalid choice: 'hard'", None, {}),
+    (["eval", "--model", f"{M}/truncated", "--agent"], 2, "model.safetensors is damaged", None, {}),
     (["demo", "--model", f"{M}/base", "--port", "99999"], 2, "--port: 99999 is out of range", None, {}),
     (["chat", "--model", f"{M}/base", "--threads", "0"], 2, "--threads: 0 is out of range", None, {}),
     # 3. damaged model directories and GGUFs: named, with what is wrong
