@@ -138,6 +138,9 @@ CASES = [  # (command, exit code, words in the last stderr line, settings file o
     (["demo", "--model", f"{M}/base", "--models", f"{M}/nothing"], 2, "is neither 'smollm2'", None, {}),
     (["sft", "--init", f"{M}/string_layers", "--out", f"{M}/x"], 2, "num_hidden_layers must be a positive integer", None, {}),
     (["sft", "--init", f"{M}/truncated", "--out", f"{M}/x"], 2, "model.safetensors is damaged", None, {}),
+    # 3. no silent drop: conversations too long for --seq-len are counted and said (the run goes on)
+    (["sft", "--init", f"{M}/base", "--out", f"{M}/short_rows", "--seq-len", "64", "--steps", "1", "--examples", "20",
+      "--batch-size", "2"], 0, "are longer than 64 tokens and are left out", None, {}),
     # 3. no silent zero: decontamination that read nothing is an error, with what it skipped
     (["decontam", "--train", f"{M}/has_gsm8k.jsonl", "--bench", "gsm8k"], 0, "1 share a 13-gram", None, {}),
     (["decontam", "--train", f"{M}/has_gsm8k.jsonl", "--field", "body", "--bench", "gsm8k"], 2,
