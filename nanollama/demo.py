@@ -8,7 +8,6 @@ Docs: https://nanollama.github.io/nanollama/glass_box_demo.html.md"""
 from __future__ import annotations
 import html, json, os, queue, re, threading, time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterable
 import torch
 from .agent import Agent, Step, ToolResult, Transcript, sandbox_layers

@@ -6,7 +6,7 @@ Docs: https://nanollama.github.io/nanollama/speedrun.html.md"""
 
 # %% ../nbs/17_speedrun.ipynb #688dcdf3
 from __future__ import annotations
-import json, re, shutil, time
+import json, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch

@@ -25,9 +25,9 @@ from .tokenizer import encode_plain
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor',
            'schedule_at', 'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint',
-           'metrics_until', 'find_checkpoint', 'load_checkpoint', 'export_model', 'holds_run', 'claim_out_dir',
-           'run_lock', 'micro_batches', 'check_rows', 'check_batches', 'compile_unavailable', 'compile_blocks', 'Task',
-           'LMTask', 'TrainingInterrupted', 'stop_requests', 'check_same_run', 'fit', 'PretrainTask', 'train',
+           'metrics_until', 'find_checkpoint', 'check_same_run', 'load_checkpoint', 'export_model', 'holds_run',
+           'claim_out_dir', 'run_lock', 'micro_batches', 'check_rows', 'check_batches', 'compile_unavailable',
+           'compile_blocks', 'Task', 'LMTask', 'TrainingInterrupted', 'stop_requests', 'fit', 'PretrainTask', 'train',
            'step_memory', 'measured_step_memory', 'peak_flops', 'throughput_table', 'plot_metrics']
 
 # %% ../nbs/07_training.ipynb #60326072
@@ -277,19 +277,40 @@ def find_checkpoint(out_dir) -> Path | None:
     return None
 
 
-def load_checkpoint(out_dir, model, opt, sched, data: TrainData) -> int:
-    "Restore everything saved by `save_checkpoint`; returns the step to continue from."
+_RESUMABLE_CHANGES = {"checkpoint_every"}  # what a resumed run may change; anything else changes the run itself
+
+
+def check_same_run(saved: dict | None, tc: TrainConfig):
+    "One line if `tc` differs from `saved`, the configuration a checkpoint was trained with (--resume with a new --lr)."
+    if saved is None:  # a checkpoint from before configurations were saved
+        return
+    saved, now = json.loads(json.dumps(saved)), json.loads(json.dumps(asdict(tc)))  # tuples and lists alike
+    diff = [
+        f"{k} {saved[k]} -> {now[k]}" for k in now if k in saved and saved[k] != now[k] and k not in _RESUMABLE_CHANGES
+    ]
+    if diff:
+        raise ValueError(
+            f"--resume continues the run as it was started, but {', '.join(diff)}; drop the changed flag(s) or start "
+            "a new --out"
+        )
+
+
+def load_checkpoint(out_dir, model, opt, sched, data: TrainData, tc: TrainConfig | None = None) -> int:
+    """Restore everything saved by `save_checkpoint`; returns the step to continue from. With `tc`, first refuse a
+    configuration other than the one the checkpoint was trained with (`check_same_run`)."""
     import torch.distributed.checkpoint as dcp
     from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
 
     ck = find_checkpoint(out_dir)
     if ck is None:
         raise FileNotFoundError(f"--resume: no checkpoint in {out_dir} (expected {Path(out_dir) / 'train_state'})")
+    extra = torch.load(ck / "extra.pt", weights_only=False)
+    if tc is not None:
+        check_same_run(extra.get("train_config"), tc)  # before the weights are read
     msd, osd = get_state_dict(model, opt)
     state = {"model": msd, "optim": osd}
     dcp.load(state, checkpoint_id=str(ck / "dcp"))
     set_state_dict(model, opt, model_state_dict=state["model"], optim_state_dict=state["optim"])
-    extra = torch.load(ck / "extra.pt", weights_only=False)
     if sched:
         sched.load_state_dict(extra["scheduler"])
     data.load_state_dict(extra["data"])
@@ -536,25 +557,6 @@ def stop_requests():
             signal.signal(s, h)
 
 
-_RESUMABLE_CHANGES = {"checkpoint_every"}  # what a resumed run may change; anything else changes the run itself
-
-
-def check_same_run(out_dir, tc: TrainConfig):
-    "One line if `tc` differs from the configuration the checkpoint in `out_dir` was trained with (--resume, new --lr)."
-    ck = find_checkpoint(out_dir)
-    saved = torch.load(ck / "extra.pt", weights_only=False).get("train_config") if ck else None
-    if saved is None:
-        return
-    saved, now = json.loads(json.dumps(saved)), json.loads(json.dumps(asdict(tc)))  # tuples and lists alike
-    diff = [
-        f"{k} {saved[k]} -> {now[k]}" for k in now if k in saved and saved[k] != now[k] and k not in _RESUMABLE_CHANGES
-    ]
-    if diff:
-        raise ValueError(
-            f"--resume continues the run as it was started, but {', '.join(diff)}; drop the changed flag(s) or start a new --out"
-        )
-
-
 def fit(
     model,
     task: Task,
@@ -581,14 +583,12 @@ def _fit(model, task, tc, out_dir, tokenizer, resume, stop_after, progress, comp
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = rank_world()
-    if resume:
-        check_same_run(out_dir, tc)
     torch.manual_seed(tc.seed)
     np.random.seed(tc.seed)
     random.seed(tc.seed)
     opt = make_optimizer(model, tc)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: wsd_factor(s, tc))
-    step = load_checkpoint(out_dir, model, opt, sched, task) if resume else 0
+    step = load_checkpoint(out_dir, model, opt, sched, task, tc) if resume else 0
     metrics_path = out_dir / "metrics.jsonl"
     history = metrics_until(metrics_path, step) if rank == 0 else []
     model.activation_checkpointing = tc.activation_checkpointing
