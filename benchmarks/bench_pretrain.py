@@ -23,7 +23,7 @@ def main():
     from nanollama.model import NanoLlama
     from nanollama.packing import pack, pad_each
     from nanollama.tokenizer import train_tokenizer, encode_plain
-    from nanollama.train import TrainData, chunked_loss, make_optimizer, train_preset
+    from nanollama.train import TrainData, chunked_loss, make_optimizer, get_recipe
 
     corpus = training_corpus()
     texts = [t for v in corpus[1].values() for t in v[:300]] + [t for v in corpus[2].values() for t in v[:40]]
@@ -42,7 +42,7 @@ def main():
         print(f"| {T:,} | {100 * packed:.2f}% | {100 * padded:.2f}% | {packed / padded:.1f}× |")
 
     cfg = get_preset("nanollama-tiny")
-    tc = train_preset("nanollama-tiny")
+    tc = get_recipe("nanollama-tiny").train
     data = TrainData(tok, seed=0, corpus=corpus)
     batches = [data.next_batch(1, tc.tokens_per_step // 256, 256) for _ in range(a.steps + 2)]
     rows = {}

@@ -134,84 +134,76 @@ def _chat_json_schema(model, tok, args, gen) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #57d7fd19
+def _train_flags(args) -> dict:
+    """The training flags given on the command line, as `TrainConfig` fields (a flag left out is absent, so the recipe's
+    or the stage's default stays)."""
+    precision = getattr(args, "precision", None)
+    flags = {
+        "steps": args.steps,
+        "lr": getattr(args, "lr", None),
+        "seed": args.seed,
+        "tokens_per_step": getattr(args, "tokens_per_step", None),
+        "grad_accum": args.grad_accum,
+        "activation_checkpointing": args.activation_checkpointing or None,
+        "checkpoint_every": args.checkpoint_every,
+        "bf16": None if precision is None else precision == "bf16",
+    }
+    return {k: v for k, v in flags.items() if v is not None}
+
+
 def cmd_sft(args) -> int:
     import torch
-    from transformers import AutoTokenizer
-    from nanollama.distributed import load_for_training, end_distributed
-    from nanollama.pretrained import resolve_model
-    from nanollama.train import claim_out_dir
-    from nanollama.sft import build_sft_mixture, finetune
-    from nanollama.tokenizer import SPECIAL_TOKENS
+    from dataclasses import replace
+    from nanollama.distributed import start_stage, end_distributed
+    from nanollama.sft import SFT_TRAIN, build_sft_mixture, finetune
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    init = resolve_model(args.init)
-    claim_out_dir(args.out, args.resume, args.overwrite)  # never replace a run unasked; one line, nothing loaded
-    tok = AutoTokenizer.from_pretrained(str(init))
-    missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
-    if missing:
-        raise ValueError(
-            f"the tokenizer in {init} lacks {missing}: SFT needs a model pre-trained with the course tokenizer"
-        )
-    rank, world, model = load_for_training(init, args.device, bf16=args.precision == "bf16")  # FSDP under torchrun
+    tc = replace(SFT_TRAIN, **_train_flags(args))  # chapter 09's run with the flags given
+    s = start_stage(args.init, args.out, "SFT", args.resume, args.overwrite, args.device, tc.bf16)  # one-line refusals
     try:
-        examples, stats = build_sft_mixture(args.examples, seed=args.seed, tokenizer=tok)
-        if rank == 0:
+        examples, stats = build_sft_mixture(args.examples, args.settings, seed=tc.seed, tokenizer=s.tokenizer)
+        if s.rank == 0:
             print(f"SFT mixture: {stats}")
         hist = finetune(
-            model,
-            tok,
+            s.model,
+            s.tokenizer,
             examples,
             args.out,
-            steps=args.steps,
+            tc,
             batch_size=args.batch_size,
-            seq_len=min(args.seq_len, model.cfg.max_seq_len),
-            lr=args.lr,
-            seed=args.seed,
+            seq_len=min(args.seq_len, s.model.cfg.max_seq_len),
             assistant_only=not args.no_mask,
-            bf16=args.precision == "bf16",
-            compile=False if args.no_compile else None,
             resume=args.resume,
-            checkpoint_every=args.checkpoint_every,
             stop_after=args.stop_after,
-            grad_accum=args.grad_accum or 1,
-            activation_checkpointing=args.activation_checkpointing,
+            compile=False if args.no_compile else None,
         )
     finally:
         end_distributed()
-    if rank == 0:
+    if s.rank == 0:
         print(f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}; model in {args.out}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #bd680e9f
 def cmd_pretrain(args) -> int:
     import torch
-    from nanollama.config import get_preset
-    from nanollama.settings import load_settings
+    from nanollama.train import get_recipe
     from nanollama.distributed import run_pretrain
+    from nanollama.variants import parse_variants
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    preset = args.preset or load_settings().preset
-    get_preset(preset)  # unknown preset -> error listing the presets
-    from nanollama.variants import parse_variants
-
+    recipe = get_recipe(args.preset or args.settings.preset).override(**_train_flags(args))  # unknown: one line
     variants = parse_variants(args.variant)  # an unknown name: one line, nothing started
     hist = run_pretrain(
-        preset,
+        recipe,
         args.out,
-        steps=args.steps,
-        seed=args.seed,
+        args.settings,
         resume=args.resume,
-        stop_after=args.stop_after,
         overwrite=args.overwrite,
-        checkpoint_every=args.checkpoint_every,
-        bf16=args.precision == "bf16",
+        stop_after=args.stop_after,
         compile=False if args.no_compile else None,
-        tokens_per_step=args.tokens_per_step,
         data_files=args.data,
-        grad_accum=args.grad_accum,
-        activation_checkpointing=args.activation_checkpointing or None,
         device=args.device,
         variants=variants,
     )
@@ -222,49 +214,37 @@ def cmd_pretrain(args) -> int:
 # %% ../nbs/90_cli.ipynb #564b746f
 def cmd_dpo(args) -> int:
     import torch
-    from transformers import AutoTokenizer
-    from nanollama.settings import load_settings
-    from nanollama.distributed import load_for_training, end_distributed
+    from dataclasses import replace
+    from nanollama.distributed import start_stage, end_distributed
     from nanollama.model import NanoLlama
-    from nanollama.pretrained import resolve_model
-    from nanollama.train import claim_out_dir
-    from nanollama.dpo import DPO_LR, preference_pairs, hub_preference_pairs, dpo_train
+    from nanollama.dpo import DPO_TRAIN, preference_pairs, hub_preference_pairs, dpo_train
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    init = resolve_model(args.init)
-    claim_out_dir(args.out, args.resume, args.overwrite)  # never replace a run unasked; one line, nothing loaded
-    tok = AutoTokenizer.from_pretrained(str(init))
-    if "<|tool_call|>" not in tok.get_vocab():
-        raise ValueError(f"the tokenizer in {init} lacks the course's special tokens: DPO starts from an SFT model")
-    rank, world, model = load_for_training(init, args.device)  # the policy: on the GPU, sharded under torchrun
-    reference = NanoLlama.from_pretrained(init)  # the frozen reference: whole, on the CPU
+    tc = replace(DPO_TRAIN, **_train_flags(args))  # chapter 12's run with the flags given
+    s = start_stage(args.init, args.out, "DPO", args.resume, args.overwrite, args.device, tc.bf16)  # one-line refusals
+    reference = NanoLlama.from_pretrained(s.init)  # the frozen reference: whole, on the CPU
     try:
         pairs = (
             hub_preference_pairs(args.pairs)
-            if load_settings().data_source == "hub"
-            else preference_pairs(args.pairs, seed=args.seed)
+            if args.settings.data_source == "hub"
+            else preference_pairs(args.pairs, seed=tc.seed)
         )
         hist, _ = dpo_train(
-            model,
-            tok,
+            s.model,
+            s.tokenizer,
             pairs,
             args.out,
-            steps=args.steps,
+            tc,
             batch_size=args.batch_size,
-            lr=DPO_LR if args.lr is None else args.lr,
             beta=args.beta,
-            seed=args.seed,
-            resume=args.resume,
-            checkpoint_every=args.checkpoint_every,
-            stop_after=args.stop_after,
             reference=reference,
-            grad_accum=args.grad_accum or 1,
-            activation_checkpointing=args.activation_checkpointing,
+            resume=args.resume,
+            stop_after=args.stop_after,
         )
     finally:
         end_distributed()
-    if rank == 0:
+    if s.rank == 0:
         print(
             f"step {hist[-1]['step']}: loss {hist[-1]['loss']:.4f}, margin {hist[-1]['margin']:.3f}; model in "
             f"{args.out}"
@@ -274,25 +254,20 @@ def cmd_dpo(args) -> int:
 # %% ../nbs/90_cli.ipynb #fb50533d
 def cmd_speedrun(args) -> int:
     import torch
-    from nanollama.config import get_preset
-    from nanollama.settings import load_settings
     from dataclasses import replace
-    from nanollama.pipeline import Speedrun, SpeedrunConfig, SMOKE, GPU_1B, plan_1b
+    from nanollama.train import get_recipe
+    from nanollama.pipeline import Speedrun, SMOKE, plan_1b, speedrun_config
 
-    get_preset(args.preset)
-    if args.preset == "nanollama-1b" and not torch.cuda.is_available():
+    recipe = get_recipe(args.preset)  # an unknown name: one line listing the presets
+    config = speedrun_config(recipe)  # a preset without a speedrun scale: one line
+    if recipe.name == "nanollama-1b" and not torch.cuda.is_available():
         print(plan_1b())
         return 0
-    if args.preset not in ("nanollama-tiny", "nanollama-1b"):
-        raise ValueError(
-            f"the speedrun is scaled for nanollama-tiny (CPU or GPU) and nanollama-1b (GPUs), not {args.preset}"
-        )
-    config = GPU_1B if args.preset == "nanollama-1b" else SMOKE if args.smoke else SpeedrunConfig()
-    config = replace(config, seed=load_settings().seed)  # settings.ini's seed reaches every stage
+    config = replace(SMOKE if args.smoke else config, seed=args.settings.seed)  # settings.ini's seed: every stage
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = Path(args.out or load_settings().out_dir / "speedrun")
-    res = Speedrun(out, config, resume=args.resume).run()
+    out = Path(args.out or args.settings.out_dir / "speedrun")
+    res = Speedrun(out, config, resume=args.resume, settings=args.settings).run()
     print(f"report: {res['report']['report']}  (serve it: nanollama demo --model {out / 'final'})")
     return 0
 
@@ -330,7 +305,7 @@ def cmd_decontam(args) -> int:
 
 def cmd_eval(args) -> int:
     import torch
-    from nanollama.settings import check_writable, load_settings, resolve_device
+    from nanollama.settings import check_writable, resolve_device
     from nanollama.evaluate import run_eval
 
     if args.threads:
@@ -344,7 +319,7 @@ def cmd_eval(args) -> int:
     out = (
         Path(args.out)
         if args.out
-        else load_settings().out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
+        else args.settings.out_dir / "eval" / f"{Path(str(args.model).rstrip('/')).name}.json"
     )
     check_writable(out)  # an unwritable --out fails now, not after the whole evaluation
     run_eval(
@@ -356,6 +331,7 @@ def cmd_eval(args) -> int:
         batch_size=args.batch_size,
         dtype=args.dtype,
         device=str(resolve_device(args.device)),
+        settings=args.settings,
     )
     print(f"results: {out}")
     return 0
@@ -478,7 +454,7 @@ def _engine_args(p):
     )
 
 
-def _resume_args(p, every: int | None):
+def _resume_args(p):
     """--resume / --overwrite / --checkpoint-every / --stop-after for a stage that checkpoints with chapter 07's
     machinery (and saves on Ctrl-C)."""
     p.add_argument(
@@ -486,11 +462,9 @@ def _resume_args(p, every: int | None):
     )
     p.add_argument("--overwrite", action="store_true", help="replace the run OUT holds (default: refuse)")
     p.add_argument(
-        "--checkpoint-every",
-        type=COUNT,
-        default=every,
-        help="steps between crash-safe checkpoints" + (" (default: the preset's)" if every is None else ""),
+        "--checkpoint-every", type=COUNT, help="steps between crash-safe checkpoints (default: the run's own)"
     )
+
     p.add_argument("--stop-after", type=COUNT, help="checkpoint and exit after this step")
 
 
@@ -538,16 +512,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.add_argument("--init", required=True, help="pre-trained model directory")
     f.add_argument("--out", required=True, help="output model directory")
-    f.add_argument("--steps", type=COUNT, default=300)
+    f.add_argument("--steps", type=COUNT, help="default: chapter 09's SFT_TRAIN (300)")
     f.add_argument("--examples", type=COUNT, default=2000, help="conversations in the mixture")
     f.add_argument("--batch-size", type=COUNT, default=8)
     f.add_argument("--seq-len", type=number(int, low=16), default=512)
-    f.add_argument("--lr", type=POSITIVE, default=1e-3)
+    f.add_argument("--lr", type=POSITIVE, help="default: SFT_TRAIN's (1e-3)")
     f.add_argument("--seed", type=SEED, help="default: settings.ini's seed")
     f.add_argument("--no-mask", action="store_true", help="train on every token (the chapter's counter-example)")
     f.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     _threads_arg(f)
-    _resume_args(f, every=100)
+    _resume_args(f)
     _engine_args(f)
     _data_source_arg(f)
     _device_arg(f)
@@ -579,14 +553,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--init", required=True, help="SFT model directory")
     d.add_argument("--out", required=True, help="output model directory")
-    d.add_argument("--steps", type=COUNT, default=100)
+    d.add_argument("--steps", type=COUNT, help="default: chapter 12's DPO_TRAIN (100)")
     d.add_argument("--pairs", type=COUNT, default=256)
     d.add_argument("--batch-size", type=COUNT, default=8)
-    d.add_argument("--lr", type=POSITIVE, help="default: chapter 12's DPO_LR (1e-4)")
+    d.add_argument("--lr", type=POSITIVE, help="default: DPO_TRAIN's (1e-4)")
     d.add_argument("--beta", type=POSITIVE, default=0.1)
     d.add_argument("--seed", type=SEED, help="default: settings.ini's seed")
     _threads_arg(d)
-    _resume_args(d, every=50)
+    _resume_args(d)
     _engine_args(d)
     _device_arg(d)
     _data_source_arg(d)
@@ -662,7 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="output directory")
     t.add_argument("--steps", type=COUNT, help="optimizer steps (default: the preset's)")
     t.add_argument("--seed", type=SEED)
-    _resume_args(t, every=None)
+    _resume_args(t)
+
     t.add_argument("--precision", choices=["bf16", "fp32"], default="bf16", help="bf16 autocast (default) or fp32")
     t.add_argument(
         "--no-compile", action="store_true", help="never torch.compile (default: compile runs of 100+ steps)"
@@ -708,12 +683,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # a bad flag: argparse's one line (usage + error), exit 2
     try:
-        if args.command in ("sft", "dpo") and args.seed is None:
-            from nanollama.settings import load_settings
+        from nanollama.settings import load_settings
 
-            args.seed = load_settings().seed  # flag > env > settings.ini, like every setting
-        if getattr(args, "data_source", None):
-            os.environ["NANOLLAMA_DATA_SOURCE"] = args.data_source  # flag > env > settings.ini
+        # settings resolved once (flag > environment > settings.ini) and passed down: every command reads args.settings
+        args.settings = load_settings(data_source=getattr(args, "data_source", None))
+        if args.command in ("sft", "dpo", "pretrain") and args.seed is None:
+            args.seed = args.settings.seed
         return args.func(args)
     except KeyboardInterrupt as e:  # chapter 07's TrainingInterrupted: Ctrl-C or SIGTERM, the step finished and saved
         saved = "; continue with the same command and --resume" if hasattr(e, "step") else ""

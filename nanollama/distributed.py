@@ -8,17 +8,19 @@ Docs: https://nanollama.github.io/nanollama/fsdp.html.md"""
 from __future__ import annotations
 import os, shutil
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
 from pathlib import Path
 import torch
 import torch.distributed as dist
-from .config import get_preset, training_memory, flops_per_token, count_params
-from .settings import load_settings, resolve_device
+from .config import training_memory, flops_per_token, count_params
+from .settings import Settings, load_settings, resolve_device
 from .model import NanoLlama
 from nanollama.train import (
+    Recipe,
     TrainData,
     train,
-    train_preset,
+    get_recipe,
     find_checkpoint,
     claim_out_dir,
     run_lock,
@@ -30,8 +32,8 @@ from nanollama.train import (
 from .data import training_corpus, read_documents
 
 # %% auto #0
-__all__ = ['H100_BF16_FLOPS', 'init_distributed', 'end_distributed', 'shard_model', 'load_for_training', 'build_tokenizer',
-           'run_pretrain', 'pretrain_plan']
+__all__ = ['H100_BF16_FLOPS', 'init_distributed', 'end_distributed', 'shard_model', 'load_for_training', 'Stage', 'start_stage',
+           'build_tokenizer', 'run_pretrain', 'pretrain_plan']
 
 # %% ../nbs/08_fsdp.ipynb #b17846e8
 def init_distributed(device: str | None = None) -> tuple[int, int, torch.device]:
@@ -76,60 +78,79 @@ def load_for_training(path, device: str | None = None, bf16: bool = True) -> tup
         shard_model(model, bf16)
     return rank, world, model
 
+
+@dataclass
+class Stage:
+    "What a fine-tuning stage starts with: this process's rank and the world size, the model dir, tokenizer and model."
+
+    rank: int
+    world: int
+    init: Path
+    tokenizer: object
+    model: NanoLlama
+
+
+def start_stage(
+    init, out_dir, name: str, resume: bool = False, overwrite: bool = False, device=None, bf16: bool = True
+) -> Stage:
+    """The start-up `nanollama sft`, `nanollama dpo` and the speedrun's SFT and DPO stages share: resolve the model dir
+    `init`, claim `out_dir` (a run there needs `resume` or `overwrite`), check that the tokenizer has the course's
+    special tokens, then load the model for training (`load_for_training`). Every refusal is one line, before the
+    model loads."""
+    from transformers import AutoTokenizer
+    from nanollama.pretrained import resolve_model
+    from nanollama.tokenizer import SPECIAL_TOKENS
+
+    init = resolve_model(init)
+    claim_out_dir(out_dir, resume, overwrite)  # never replace a run unasked
+    tok = AutoTokenizer.from_pretrained(str(init))
+    missing = [t for t in SPECIAL_TOKENS if t not in tok.get_vocab()]
+    if missing:
+        raise ValueError(
+            f"the tokenizer in {init} lacks {missing}: {name} needs a model made with the course tokenizer"
+        )
+    rank, world, model = load_for_training(init, device, bf16)  # FSDP under torchrun
+    return Stage(rank, world, Path(init), tok, model)
+
 # %% ../nbs/08_fsdp.ipynb #7141e020
-def build_tokenizer(preset: str, vocab_size: int, corpus=None):
-    "The tokenizer a preset trains with: Llama-3's (1B, needs the hub), SmolLM2's, or a BPE trained on the corpus."
+def build_tokenizer(recipe: Recipe, corpus=None):
+    "The tokenizer `recipe` names: Llama-3's (needs the hub), SmolLM2's, or a BPE trained on the corpus."
     from nanollama.tokenizer import train_tokenizer, llama3_tokenizer
 
-    if vocab_size == 128_256:
+    if recipe.tokenizer == "llama3":
         return llama3_tokenizer()
-    if preset == "smollm2-135m":
+    if recipe.tokenizer == "smollm2":
         from nanollama.pretrained import load_model_and_tokenizer
 
         return load_model_and_tokenizer("smollm2")[1]
     docs = [t for v in (corpus or training_corpus())[1].values() for t in v[:1000]]
-    return train_tokenizer(docs, vocab_size=vocab_size)
+    return train_tokenizer(docs, vocab_size=recipe.model.vocab_size)
 
 
 def run_pretrain(
-    preset: str,
+    recipe: Recipe,
     out_dir,
-    steps: int | None = None,
-    seed: int | None = None,
+    settings: Settings | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     stop_after: int | None = None,
-    bf16: bool = True,
-    compile: bool | None = None,
-    tokens_per_step: int | None = None,
-    data_files: list[str] | None = None,
     progress: bool = True,
+    compile: bool | None = None,
     corpus: dict | None = None,
-    grad_accum: int | None = None,
-    activation_checkpointing: bool | None = None,
+    data_files: list[str] | None = None,
     device: str | None = None,
     variants: list[str] | str | None = None,
-    overwrite: bool = False,
-    checkpoint_every: int | None = None,
-    **model_overrides,
 ) -> list[dict]:
-    "Pre-train `preset` into `out_dir` (an HF model dir + train_state/); single process or under torchrun."
+    """Pre-train `recipe` (its model and its TrainConfig, overrides applied by the caller) into `out_dir` (an HF model
+    dir + train_state/); single process or under torchrun. `settings` says where data comes from (default:
+    `load_settings()`)."""
     from transformers import AutoTokenizer
 
     rank, world, device = init_distributed(device)
-    settings = load_settings(seed=seed)
+    settings = settings or load_settings()
     out = Path(out_dir)
     claim_out_dir(out, resume, overwrite)  # a run there needs --resume or --overwrite; one line, nothing started
-    cfg = get_preset(preset, **model_overrides)
-    tc = train_preset(
-        preset,
-        steps=steps,
-        seed=settings.seed,
-        bf16=bf16,
-        tokens_per_step=tokens_per_step,
-        grad_accum=grad_accum,
-        activation_checkpointing=activation_checkpointing,
-        checkpoint_every=checkpoint_every,
-    )
+    cfg, tc = recipe.model, recipe.train
     check_batches(tc, cfg, world)  # a batch that cannot be split (or has fewer sequences than processes): one line
     if corpus is None:  # a given corpus (e.g. the speedrun's decontaminated one) wins
         corpus = (
@@ -142,12 +163,12 @@ def run_pretrain(
     with run_lock(out) if rank == 0 else nullcontext():  # a second process on --out: one line, naming this one
         tok_dir = out / "tokenizer"
         if rank == 0 and (overwrite or not (tok_dir / "tokenizer.json").is_file()):  # built once, saved before step 1
-            build_tokenizer(preset, cfg.vocab_size, corpus).save_pretrained(str(tok_dir))
+            build_tokenizer(recipe, corpus).save_pretrained(str(tok_dir))
         if world > 1:
             dist.barrier()
         tok = AutoTokenizer.from_pretrained(str(tok_dir))
         if len(tok) > cfg.vocab_size:
-            raise ValueError(f"tokenizer has {len(tok)} tokens but {preset} has vocab_size {cfg.vocab_size}")
+            raise ValueError(f"tokenizer has {len(tok)} tokens but {recipe.name} has vocab_size {cfg.vocab_size}")
         cfg = replace(cfg, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
         torch.manual_seed(tc.seed)
         model = NanoLlama(cfg) if device.type == "cpu" else _init_on(device, cfg, tc.seed)
@@ -156,7 +177,7 @@ def run_pretrain(
 
             model, tc = apply_variants(model, tc, variants)
         if world > 1:
-            shard_model(model, bf16=bf16)
+            shard_model(model, bf16=tc.bf16)
         data = TrainData(tok, settings, seed=tc.seed, corpus=corpus)
         try:
             return train(
@@ -178,11 +199,13 @@ def _init_on(device, cfg, seed):
 H100_BF16_FLOPS = PEAK_BF16_FLOPS["H100"]  # dense BF16 peak of one H100 SXM (chapter 07's table)
 
 
-def pretrain_plan(preset: str = "nanollama-1b", n_gpus: int = 8, mfu: float = 0.40) -> dict:
+def pretrain_plan(recipe: Recipe | None = None, n_gpus: int = 8, mfu: float = 0.40) -> dict:
     """The launch command, tokens, memory per GPU at every phase of the curriculum and the time for the token budget
-    when pre-training `preset` on `n_gpus` H100s. Micro-batches and memory come from the preset's own TrainConfig
-    (chapter 07's `micro_batches` and `step_memory`), i.e. from what `fit` would run."""
-    cfg, tc = get_preset(preset), train_preset(preset)
+    when pre-training `recipe` (default: NanoLlama-1B's) on `n_gpus` H100s. Micro-batches and memory come from the
+    recipe's own TrainConfig (chapter 07's `micro_batches` and `step_memory`), i.e. from what `fit` would run."""
+    recipe = recipe or get_recipe("nanollama-1b")
+    cfg, tc, preset = recipe.model, recipe.train, recipe.name
+
     check_batches(tc, cfg, n_gpus)
     total_tokens = tc.steps * tc.tokens_per_step
     # average FLOPs per token over the curriculum's context lengths (80% at 4K, 5% at 32K, 15% at 128K)

@@ -11,11 +11,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from .packing import IGNORE
-from .train import Task
+from .train import Task, TrainConfig, check_rows, fit, rank_world
 
 # %% auto #0
-__all__ = ['PAIR_KINDS', 'DPO_LR', 'DPO_SFT_WEIGHT', 'dpo_loss', 'sequence_logprobs', 'preference_pairs', 'hub_preference_pairs',
-           'tokenize_pair', 'DPOTask', 'dpo_train']
+__all__ = ['PAIR_KINDS', 'DPO_LR', 'DPO_TRAIN', 'DPO_SFT_WEIGHT', 'dpo_loss', 'sequence_logprobs', 'preference_pairs',
+           'hub_preference_pairs', 'tokenize_pair', 'DPOTask', 'dpo_train']
 
 # %% ../nbs/12_dpo.ipynb #8e3c8d85
 def dpo_loss(
@@ -150,6 +150,9 @@ def _pad(seqs, pad_id):
 
 # %% ../nbs/12_dpo.ipynb #0f90b009
 DPO_LR = 1e-4  # the one default: the CLI, the speedrun and this chapter all train with it
+DPO_TRAIN = TrainConfig(  # constant lr (no warm-up, no decay), no weight decay: the run dpo_train defaults to
+    steps=100, lr=DPO_LR, warmup_steps=0, decay_frac=0.0, weight_decay=0.0, checkpoint_every=50, seed=0
+)
 DPO_SFT_WEIGHT = 1.0  # RPO (Pang et al. 2024): + this x the chosen side's per-token loss, so the chosen stays likely
 
 
@@ -244,44 +247,24 @@ def dpo_train(
     tok,
     pairs: list[dict],
     out_dir,
-    steps: int = 100,
+    tc: TrainConfig = DPO_TRAIN,
     batch_size: int = 8,
-    lr: float = DPO_LR,
     beta: float = 0.1,
-    precompute_reference: bool = False,
-    seed: int = 0,
-    progress: bool = True,
-    bf16: bool = True,
-    resume: bool = False,
-    checkpoint_every: int = 50,
-    stop_after: int | None = None,
     reference=None,
-    grad_accum: int = 1,
-    activation_checkpointing: bool = False,
     sft_weight: float = DPO_SFT_WEIGHT,
+    precompute_reference: bool = False,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool = True,
 ):
-    """DPO fine-tuning of `policy` with chapter 07's `fit` (constant `lr`, BF16 autocast, accumulation, crash-safe
-    checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of `policy` as passed in, i.e. the
-    SFT model; under FSDP pass the copy made before sharding). `sft_weight` > 0 adds that multiple of the chosen side's
-    per-token loss (RPO), so the policy cannot win the margin by making both sides unlikely. Returns (history,
-    reference)."""
-    from nanollama.train import TrainConfig, fit, rank_world, check_rows
-
-    check_rows(min(batch_size, len(pairs)), grad_accum, rank_world()[1])
+    """DPO fine-tuning of `policy` with chapter 07's `fit` and the run `tc` (default `DPO_TRAIN`: constant lr, BF16
+    autocast; accumulation, crash-safe checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of
+    `policy` as passed in, i.e. the SFT model; under FSDP pass the copy made before sharding). `batch_size` pairs per
+    step. `sft_weight` > 0 adds that multiple of the chosen side's per-token loss (RPO), so the policy cannot win the
+    margin by making both sides unlikely. Returns (history, reference)."""
+    check_rows(min(batch_size, len(pairs)), tc.grad_accum, rank_world()[1])
     reference = (reference if reference is not None else copy.deepcopy(policy)).requires_grad_(False).eval().to("cpu")
-    tc = TrainConfig(
-        steps=steps,
-        lr=lr,
-        warmup_steps=0,
-        decay_frac=0.0,
-        weight_decay=0.0,
-        bf16=bf16,
-        seed=seed,
-        grad_accum=grad_accum,
-        activation_checkpointing=activation_checkpointing,
-        checkpoint_every=checkpoint_every,
-    )
-    task = DPOTask(tok, pairs, reference, batch_size, beta, seed, precompute_reference, bf16, sft_weight)
+    task = DPOTask(tok, pairs, reference, batch_size, beta, tc.seed, precompute_reference, tc.bf16, sft_weight)
     history = fit(
         policy, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=False
     )

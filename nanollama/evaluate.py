@@ -17,7 +17,7 @@ from lm_eval.api.model import TemplateLM
 from lm_eval.api.registry import register_model
 from lm_eval.models.utils import Collator, handle_stop_sequences, normalize_gen_kwargs, postprocess_generated_text
 from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
-from .settings import atomic_dir, Settings, load_settings
+from .settings import atomic_dir, atomic_write, Settings, load_settings
 from .data import load_benchmark
 from .generate import generate, generate_batch
 from .pretrained import load_model_and_tokenizer, resolve_model
@@ -796,7 +796,9 @@ MMLU_SUBSET = (
 )
 
 
-def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path, model=None, tok=None) -> dict:
+def _lm_eval_scores(
+    model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path, model=None, tok=None, settings=None
+) -> dict:
     """MMLU (a 4-subject STEM subset, `mmlu_limit` questions each, 5-shot) and GSM8K (`gsm8k_limit` problems) through
     lm-eval."""
     name, lm = (
@@ -805,10 +807,22 @@ def _lm_eval_scores(model_dir, mmlu_limit: int, gsm8k_limit: int, out_dir: Path,
     )  # one load, both runs
     res = {
         **run_eval(
-            model_dir, MMLU_SUBSET, limit=mmlu_limit, lm=lm, out_json=out_dir / f"{name}_mmlu.json", verbose=False
+            model_dir,
+            MMLU_SUBSET,
+            limit=mmlu_limit,
+            lm=lm,
+            out_json=out_dir / f"{name}_mmlu.json",
+            verbose=False,
+            settings=settings,
         )["results"],
         **run_eval(
-            model_dir, ("gsm8k",), limit=gsm8k_limit, lm=lm, out_json=out_dir / f"{name}_gsm8k.json", verbose=False
+            model_dir,
+            ("gsm8k",),
+            limit=gsm8k_limit,
+            lm=lm,
+            out_json=out_dir / f"{name}_gsm8k.json",
+            verbose=False,
+            settings=settings,
         )["results"],
     }
     pick = lambda r: next(

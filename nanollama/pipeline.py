@@ -10,12 +10,14 @@ import json, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
-from .settings import atomic_write
+from .settings import Settings, atomic_write, load_settings
+from .train import RECIPES, Recipe, get_recipe
 from .evaluate import AGENT_TABLE_HEADER, SPLITS, _acc, _lm_eval_scores, _pct, agent_results, agent_row
 from .evaluate import reference_eval
 
 # %% auto #0
-__all__ = ['SMOKE', 'GPU_1B', 'STAGES', 'STAGE_ESTIMATE_S', 'SpeedrunConfig', 'plan_1b', 'Speedrun', 'write_report']
+__all__ = ['SMOKE', 'GPU_1B', 'STAGES', 'STAGE_ESTIMATE_S', 'SpeedrunConfig', 'speedrun_config', 'plan_1b', 'Speedrun',
+           'write_report']
 
 # %% ../nbs/17_speedrun.ipynb #5bfd251e
 @dataclass(frozen=True)
@@ -23,8 +25,11 @@ class SpeedrunConfig:
     "Scale of every stage of a speedrun."
 
     preset: str = "nanollama-tiny"
-    pretrain_steps: int = 480  # tokens buy the agent's language: 240 steps gave 24-33% on unseen wordings, 480 48%
-    tokens_per_step: int = 4096  # small steps: more updates per token, what copying needs at this scale
+    # pre-training's scale; None: the recipe's own (chapter 07's RECIPES)
+    pretrain_steps: int | None = (
+        480  # tokens buy the agent's language: 240 steps gave 24-33% on unseen wordings, 480 48%
+    )
+    tokens_per_step: int | None = 4096  # small steps: more updates per token, what copying needs at this scale
     sft_steps: int = 700
     sft_batch: int = 8  # conversations are packed: 8 rows of sft_seq_len tokens per step
     sft_examples: int = 16000
@@ -59,25 +64,19 @@ SMOKE = SpeedrunConfig(
     agent_problems=3,
     compile=False,
 )
-# NanoLlama-1B on GPUs: the preset's full pre-training (100K steps of 1M tokens, under torchrun when there are
+
+
+def speedrun_config(recipe: Recipe) -> SpeedrunConfig:
+    "The speedrun at `recipe`'s scale (its `speedrun` fields over the defaults); one line if it has none."
+    if recipe.speedrun is None:
+        with_speedrun = ", ".join(n for n, r in RECIPES.items() if r.speedrun is not None)
+        raise ValueError(f"the speedrun is scaled for {with_speedrun}, not {recipe.name}")
+    return SpeedrunConfig(preset=recipe.name, **recipe.speedrun)
+
+
+# NanoLlama-1B on GPUs: the recipe's full pre-training (100K steps of 1M tokens, under torchrun when there are
 # several GPUs), then SFT (~400M tokens) and DPO on one GPU with accumulation and checkpointing (they fit in 80 GB)
-GPU_1B = SpeedrunConfig(
-    preset="nanollama-1b",
-    pretrain_steps=100_000,
-    tokens_per_step=1_048_576,
-    sft_steps=3000,
-    sft_batch=32,
-    sft_examples=100_000,
-    sft_seq_len=4096,
-    dpo_steps=1000,
-    dpo_pairs=20_000,
-    eval_limit=100,
-    gsm8k_limit=250,
-    agent_problems=500,
-    data_source="hub",
-    grad_accum=8,
-    activation_checkpointing=True,
-)
+GPU_1B = speedrun_config(get_recipe("nanollama-1b"))
 STAGES = ("data", "pretrain", "sft", "dpo", "eval", "export", "report")
 STAGE_ESTIMATE_S = {
     "data": 35,
@@ -93,10 +92,12 @@ STAGE_ESTIMATE_S = {
 def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
     "What `nanollama speedrun --preset nanollama-1b` does on `n_gpus` H100s (markdown); printed where there is no GPU."
     from nanollama.distributed import pretrain_plan, H100_BF16_FLOPS
-    from nanollama.config import get_preset, flops_per_token, training_memory
+    from nanollama.config import flops_per_token, training_memory
 
-    p = pretrain_plan("nanollama-1b", n_gpus, mfu)
-    cfg, g = get_preset("nanollama-1b"), GPU_1B
+    recipe = get_recipe("nanollama-1b")
+    p = pretrain_plan(recipe, n_gpus, mfu)
+    cfg, g = recipe.model, GPU_1B
+
     sft_tokens = g.sft_steps * g.sft_batch * g.sft_seq_len
     sft_h = flops_per_token(cfg, g.sft_seq_len) * sft_tokens / (H100_BF16_FLOPS * mfu) / 3600
     micro = g.sft_batch // g.grad_accum * g.sft_seq_len  # SFT/DPO micro-batch tokens on one GPU
@@ -149,7 +150,14 @@ def plan_1b(n_gpus: int = 8, mfu: float = 0.4) -> str:
 class Speedrun:
     "Runs (or resumes) every stage into `out`; `run()` returns the results of all stages."
 
-    def __init__(self, out, config: SpeedrunConfig = SpeedrunConfig(), resume: bool = False, progress: bool = True):
+    def __init__(
+        self,
+        out,
+        config: SpeedrunConfig = SpeedrunConfig(),
+        resume: bool = False,
+        progress: bool = True,
+        settings: Settings | None = None,
+    ):
         self.out, self.cfg, self.progress = Path(out), config, progress
         meta = self.out / "speedrun.json"
         if meta.is_file():
@@ -167,6 +175,13 @@ class Speedrun:
         (self.out / "stages").mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps(asdict(self.cfg), indent=1))
         self.results = {}
+        # the recipe, with the speedrun's pre-training scale; the settings every stage reads (resolved once, here)
+        c = self.cfg
+        self.recipe = get_recipe(c.preset).override(
+            steps=c.pretrain_steps, tokens_per_step=c.tokens_per_step, seed=c.seed
+        )
+        self.settings = replace(settings or load_settings(), seed=c.seed, data_source=c.data_source)
+
         # GPUs when there are any (every stage trains and evaluates on `self.device`); pre-training uses all of them
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.world = torch.cuda.device_count() if self.device.type == "cuda" else 1
@@ -190,9 +205,9 @@ class Speedrun:
             "--out",
             str(self.out / "base"),
             "--steps",
-            str(self.cfg.pretrain_steps),
+            str(self.recipe.train.steps),
             "--tokens-per-step",
-            str(self.cfg.tokens_per_step),
+            str(self.recipe.train.tokens_per_step),
             "--seed",
             str(self.cfg.seed),
             "--data-source",
@@ -204,11 +219,29 @@ class Speedrun:
     def _stage_file(self, name):
         return self.out / "stages" / f"{name}.json"
 
+    def _start(self, init: str, out: str, name: str):
+        """Chapter 08's `start_stage` for a fine-tuning stage from OUT/`init` into OUT/`out`: a checkpoint there (Ctrl-C,
+        a crash) is continued (`self.stage_resumes`), anything else the stage left is replaced."""
+        from nanollama.distributed import start_stage
+        from nanollama.train import find_checkpoint
+
+        self.stage_resumes = find_checkpoint(self.out / out) is not None
+        if not self.stage_resumes:
+            shutil.rmtree(self.out / out, ignore_errors=True)
+        return start_stage(
+            self.out / init, self.out / out, name, self.stage_resumes, overwrite=True, device=self.device
+        )
+
+    def _fine_tuning(self, base, steps: int):
+        "`base` (chapter 09's SFT_TRAIN or 12's DPO_TRAIN) at this speedrun's steps, seed and memory settings."
+        c = self.cfg
+        return replace(
+            base, steps=steps, seed=c.seed, grad_accum=c.grad_accum, activation_checkpointing=c.activation_checkpointing
+        )
+
     def run(self, stages=STAGES) -> dict:
-        import os
         from tqdm.auto import tqdm
 
-        os.environ["NANOLLAMA_DATA_SOURCE"] = self.cfg.data_source  # every stage (and torchrun's processes) reads it
         bar = tqdm(
             total=sum(STAGE_ESTIMATE_S[s] for s in stages),
             desc="speedrun",
@@ -234,7 +267,6 @@ class Speedrun:
     # -- stages ---------------------------------------------------------------------------------------------
     def stage_data(self) -> dict:
         "Corpus + SFT mixture, both decontaminated against GSM8K/MMLU test; the tokenizer."
-        from nanollama.config import get_preset
         from nanollama.data import training_corpus
         from nanollama.decontam import build_index, filter_docs
         from nanollama.distributed import build_tokenizer
@@ -246,14 +278,14 @@ class Speedrun:
         d.mkdir(exist_ok=True)
         docs, kept, clean = [], [], None
         if self.cfg.data_source == "offline":  # hub: pre-training cleans its streams as they pass (chapter 13)
-            corpus = training_corpus(progress=self.progress)
+            corpus = training_corpus(self.settings, progress=self.progress)
             docs = [
                 (f"phase{p}/{src}/{i}", t)
                 for p, srcs in corpus.items()
                 for src, v in srcs.items()
                 for i, t in enumerate(v)
             ]
-            kept, report = filter_docs(docs, build_index(("gsm8k", "mmlu")))
+            kept, report = filter_docs(docs, build_index(("gsm8k", "mmlu"), self.settings))
             keep = {k for k, _ in kept}
             clean = {
                 p: {src: [t for i, t in enumerate(v) if f"phase{p}/{src}/{i}" in keep] for src, v in srcs.items()}
@@ -261,9 +293,9 @@ class Speedrun:
             }
             (d / "corpus.json").write_text(json.dumps(clean))
             (d / "decontam_corpus.json").write_text(json.dumps(report))
-        tok = build_tokenizer(self.cfg.preset, get_preset(self.cfg.preset).vocab_size, clean)
+        tok = build_tokenizer(self.recipe, clean)
         tok.save_pretrained(str(self.out / "base" / "tokenizer"))
-        examples, stats = build_sft_mixture(self.cfg.sft_examples, seed=self.cfg.seed, tokenizer=tok)
+        examples, stats = build_sft_mixture(self.cfg.sft_examples, self.settings, seed=self.cfg.seed, tokenizer=tok)
         (d / "sft.json").write_text(json.dumps(examples))  # decontaminated by build_sft_mixture (chapter 09)
         return {
             "corpus_docs": len(docs),
@@ -296,12 +328,10 @@ class Speedrun:
                 else None
             )
             run_pretrain(
-                self.cfg.preset,
+                self.recipe,
                 self.out / "base",
-                steps=self.cfg.pretrain_steps,
-                seed=self.cfg.seed,
+                self.settings,
                 resume=resume,
-                tokens_per_step=self.cfg.tokens_per_step,
                 corpus=corpus,
                 progress=self.progress,
                 compile=self.cfg.compile,
@@ -316,17 +346,10 @@ class Speedrun:
         }
 
     def stage_sft(self) -> dict:
-        from transformers import AutoTokenizer
-        from nanollama.train import find_checkpoint
-        from nanollama.model import NanoLlama
-        from nanollama.sft import finetune, tool_conversation
+        from nanollama.sft import SFT_TRAIN, finetune, tool_conversation
         from nanollama.arithmetic import heldout_problems
 
-        resume = find_checkpoint(self.out / "sft") is not None  # stopped by Ctrl-C or a crash: continue it
-        if not resume:
-            shutil.rmtree(self.out / "sft", ignore_errors=True)
-        tok = AutoTokenizer.from_pretrained(str(self.out / "base"))
-        model = NanoLlama.from_pretrained(self.out / "base", device=self.device)
+        s, tc = self._start("base", "sft", "SFT"), self._fine_tuning(SFT_TRAIN, self.cfg.sft_steps)
         examples = json.loads((self.out / "data" / "sft.json").read_text())
         held = heldout_problems(32)  # teacher-forced copy accuracy on evaluation problems
         watch = [
@@ -335,21 +358,18 @@ class Speedrun:
             for p in held[s]
         ]
         hist = finetune(
-            model,
-            tok,
+            s.model,
+            s.tokenizer,
             examples,
             self.out / "sft",
-            steps=self.cfg.sft_steps,
+            tc,
             batch_size=self.cfg.sft_batch,
             seq_len=self.cfg.sft_seq_len,
-            seed=self.cfg.seed,
-            progress=self.progress,
-            compile=self.cfg.compile,
             eval_examples=watch,
             eval_every=max(1, self.cfg.sft_steps // 10),
-            grad_accum=self.cfg.grad_accum,
-            activation_checkpointing=self.cfg.activation_checkpointing,
-            resume=resume,
+            resume=self.stage_resumes,
+            progress=self.progress,
+            compile=self.cfg.compile,
         )
         acc = [h["digit_acc"] for h in hist if "digit_acc" in h]
         return {
@@ -362,32 +382,26 @@ class Speedrun:
         }
 
     def stage_dpo(self) -> dict:
-        from transformers import AutoTokenizer
-        from nanollama.train import find_checkpoint
         from nanollama.model import NanoLlama
-        from nanollama.dpo import preference_pairs, hub_preference_pairs, dpo_train
+        from nanollama.dpo import DPO_TRAIN, preference_pairs, hub_preference_pairs, dpo_train
 
-        resume = find_checkpoint(self.out / "dpo") is not None
-        for d in ("final",) if resume else ("dpo", "final"):
-            shutil.rmtree(self.out / d, ignore_errors=True)
-        tok = AutoTokenizer.from_pretrained(str(self.out / "sft"))
-        model = NanoLlama.from_pretrained(self.out / "sft", device=self.device)
+        shutil.rmtree(self.out / "final", ignore_errors=True)
+        s, tc = self._start("sft", "dpo", "DPO"), self._fine_tuning(DPO_TRAIN, self.cfg.dpo_steps)
         pairs = (
             hub_preference_pairs(self.cfg.dpo_pairs)
-            if self.cfg.data_source == "hub"
+            if self.settings.data_source == "hub"
             else preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed)
         )
+        reference = NanoLlama.from_pretrained(s.init)  # the frozen SFT model, on the CPU
         hist, _ = dpo_train(
-            model,
-            tok,
+            s.model,
+            s.tokenizer,
             pairs,
             self.out / "dpo",
-            steps=self.cfg.dpo_steps,
-            seed=self.cfg.seed,
+            tc,
+            reference=reference,
+            resume=self.stage_resumes,
             progress=self.progress,
-            grad_accum=self.cfg.grad_accum,
-            activation_checkpointing=self.cfg.activation_checkpointing,
-            resume=resume,
         )
         shutil.copytree(self.out / "dpo", self.out / "final", ignore=shutil.ignore_patterns("train_state*"))
         k = max(1, len(hist) // 5)
@@ -413,13 +427,20 @@ class Speedrun:
             )  # one load: lm-eval and the agent
             r = {
                 "lm_eval": _lm_eval_scores(
-                    self.out / stage, self.cfg.eval_limit, self.cfg.gsm8k_limit, self.out / "eval", model, tok
+                    self.out / stage,
+                    self.cfg.eval_limit,
+                    self.cfg.gsm8k_limit,
+                    self.out / "eval",
+                    model,
+                    tok,
+                    self.settings,
                 )
             }
             if stage != "base":
                 r.update(agent_results(model, tok, problems))
             out[stage] = r
-        out["reference"] = reference_eval(problems, dtype=self.cfg.eval_dtype)
+        out["reference"] = reference_eval(problems, self.settings, dtype=self.cfg.eval_dtype)
+
         return out
 
     def stage_export(self) -> dict:

@@ -12,10 +12,10 @@ import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
 from .tokenizer import SYSTEM_PROMPT, assistant_content, parse_assistant
 from .packing import IGNORE
-from .train import LMTask, rank_world
+from .train import LMTask, TrainConfig, check_rows, fit, rank_world
 
 # %% auto #0
-__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'tool_conversation', 'agent_conversation', 'arithmetic_tool_examples',
+__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'SFT_TRAIN', 'tool_conversation', 'agent_conversation', 'arithmetic_tool_examples',
            'comparison_example', 'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples',
            'validate_example', 'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask',
            'finetune', 'plot_sft']
@@ -400,50 +400,37 @@ class SFTTask(LMTask):
         self.drawn = d["drawn"]
 
 
+SFT_TRAIN = TrainConfig(  # small-model settings; a larger model wants a lower learning rate
+    steps=300, lr=1e-3, warmup_steps=20, decay_frac=None, loss_chunk=4096, checkpoint_every=100, seed=0
+)  # decay_frac=None: warm-up, then linear decay to 0 over every other step
+
+
 def finetune(
     model,
     tok,
     examples: list[list[dict]],
     out_dir,
-    steps: int = 300,
+    tc: TrainConfig = SFT_TRAIN,
     batch_size: int = 8,
     seq_len: int = 512,
-    lr: float = 1e-3,
-    warmup: int = 20,
-    bf16: bool = True,
-    seed: int = 0,
     assistant_only: bool = True,
-    progress: bool = True,
-    compile: bool | None = None,
     eval_examples: list[list[dict]] | None = None,
     eval_every: int = 50,
     resume: bool = False,
-    checkpoint_every: int = 100,
     stop_after: int | None = None,
-    grad_accum: int = 1,
-    activation_checkpointing: bool = False,
+    progress: bool = True,
+    compile: bool | None = None,
 ) -> list[dict]:
-    """Supervised fine-tuning on chat `examples` with chapter 07's `fit` (AdamW, warm-up then linear decay to 0, BF16,
-    accumulation, crash-safe checkpoints, exact `resume`); metrics.jsonl and the model (an HF dir) in out_dir.
-    With `eval_examples`, logs their teacher-forced `digit_acc` before the first step and every `eval_every` steps.
-    Works on a plain model on any device or an FSDP-sharded one (chapter 08)."""
-    from nanollama.train import TrainConfig, fit, rank_world, check_rows
-
-    check_rows(batch_size, grad_accum, rank_world()[1])
-    tc = TrainConfig(
-        steps=steps,
-        lr=lr,
-        warmup_steps=warmup,
-        decay_frac=1 - warmup / steps,
-        bf16=bf16,
-        seed=seed,
-        grad_accum=grad_accum,
-        activation_checkpointing=activation_checkpointing,
-        loss_chunk=4096,
-        checkpoint_every=checkpoint_every,
-    )
+    """Supervised fine-tuning on chat `examples` with chapter 07's `fit` and the run `tc` (default `SFT_TRAIN`: AdamW,
+    warm-up then linear decay to 0, BF16; accumulation, crash-safe checkpoints, exact `resume`); metrics.jsonl and the
+    model (an HF dir) in out_dir. A batch is `batch_size` packed rows of `seq_len` tokens. With `eval_examples`, logs
+    their teacher-forced `digit_acc` before the first step and every `eval_every` steps. Works on a plain model on any
+    device or an FSDP-sharded one (chapter 08)."""
+    check_rows(batch_size, tc.grad_accum, rank_world()[1])
     start = digit_accuracy(model, tok, eval_examples) if eval_examples and not resume else None
-    task = SFTTask(tok, examples, batch_size, seq_len, seed, assistant_only, eval_examples, eval_every, steps, start)
+    task = SFTTask(
+        tok, examples, batch_size, seq_len, tc.seed, assistant_only, eval_examples, eval_every, tc.steps, start
+    )
     return fit(model, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
 
 

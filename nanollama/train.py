@@ -15,7 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
-from .config import ModelConfig, training_memory, RECOMPUTE_LOGITS_ABOVE
+from .config import PRESETS, ModelConfig, training_memory, RECOMPUTE_LOGITS_ABOVE
+
 from .settings import Settings, check_writable, load_settings
 from .model import NanoLlama
 from .data import curriculum_phase, phase_stream, training_corpus, PHASE_BOUNDARIES
@@ -23,7 +24,7 @@ from .packing import Packer, IGNORE
 from .tokenizer import encode_plain
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'train_preset', 'wsd_factor',
+__all__ = ['RECIPES', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'PEAK_BF16_FLOPS', 'TrainConfig', 'Recipe', 'get_recipe', 'wsd_factor',
            'schedule_at', 'make_optimizer', 'chunked_loss', 'TrainData', 'rank_world', 'save_checkpoint',
            'metrics_until', 'find_checkpoint', 'check_same_run', 'load_checkpoint', 'export_model', 'holds_run',
            'claim_out_dir', 'run_lock', 'micro_batches', 'check_rows', 'check_batches', 'compile_unavailable',
@@ -41,7 +42,7 @@ class TrainConfig:
     activation_checkpointing: bool = False  # recompute each block in backward: activations of one block, not all
     lr: float = 3e-4  # stable-phase learning rate
     warmup_steps: int = 2000
-    decay_frac: float = 0.1  # linear decay to 0 over the last 10% of steps
+    decay_frac: float | None = 0.1  # linear decay to 0 over the last 10% of steps; None: every step after warm-up
     betas: tuple[float, float] = (0.9, 0.95)
     weight_decay: float = 0.1  # on matrices only (no norms)
     grad_clip: float = 1.0
@@ -54,32 +55,87 @@ class TrainConfig:
     seed: int = 1337
 
 
-TRAIN_PRESETS = {
-    "nanollama-1b": TrainConfig(grad_accum=8, activation_checkpointing=True),  # fits 80 GB per GPU: chapter 08
-    "nanollama-tiny": TrainConfig(
-        steps=400,
-        tokens_per_step=8192,
-        lr=1e-3,
-        warmup_steps=40,
-        context_ramp=(256, 512, 1024),
-        loss_chunk=2048,
-        checkpoint_every=100,
-    ),
-    "smollm2-135m": TrainConfig(steps=20_000, tokens_per_step=262_144, lr=3e-3, context_ramp=(2048, 4096, 8192)),
+@dataclass(frozen=True)
+class Recipe:
+    "Everything a preset's name stands for: the model, its pre-training run, its tokenizer and its speedrun's scale."
+
+    name: str
+    model: ModelConfig  # chapter 00's sizes
+    train: TrainConfig
+    tokenizer: str  # "llama3" (Llama-3's, from the hub), "smollm2" (SmolLM2's) or "bpe" (trained on the corpus)
+    speedrun: dict | None = None  # chapter 17's SpeedrunConfig fields at this scale; None: no speedrun
+
+    def override(self, model: dict | None = None, **train) -> Recipe:
+        "This recipe with model fields `model` and training fields `train` replaced; a `None` keeps the recipe's value."
+        return replace(
+            self,
+            model=replace(self.model, **(model or {})),
+            train=replace(self.train, **{k: v for k, v in train.items() if v is not None}),
+        )
+
+
+RECIPES = {
+    r.name: r
+    for r in [
+        Recipe(
+            "nanollama-1b",
+            PRESETS["nanollama-1b"],
+            TrainConfig(grad_accum=8, activation_checkpointing=True),  # fits 80 GB per GPU: chapter 08
+            tokenizer="llama3",
+            speedrun=dict(  # on GPUs: the recipe's whole pre-training, then SFT and DPO on one GPU (chapter 17)
+                pretrain_steps=None,  # None: the recipe's own steps and tokens per step
+                tokens_per_step=None,
+                sft_steps=3000,
+                sft_batch=32,
+                sft_examples=100_000,
+                sft_seq_len=4096,
+                dpo_steps=1000,
+                dpo_pairs=20_000,
+                eval_limit=100,
+                gsm8k_limit=250,
+                agent_problems=500,
+                data_source="hub",
+                grad_accum=8,
+                activation_checkpointing=True,
+            ),
+        ),
+        Recipe(
+            "nanollama-tiny",
+            PRESETS["nanollama-tiny"],
+            TrainConfig(
+                steps=400,
+                tokens_per_step=8192,
+                lr=1e-3,
+                warmup_steps=40,
+                context_ramp=(256, 512, 1024),
+                loss_chunk=2048,
+                checkpoint_every=100,
+            ),
+            tokenizer="bpe",
+            speedrun={},  # SpeedrunConfig's defaults are this scale (a CPU)
+        ),
+        Recipe(
+            "smollm2-135m",
+            PRESETS["smollm2-135m"],
+            TrainConfig(steps=20_000, tokens_per_step=262_144, lr=3e-3, context_ramp=(2048, 4096, 8192)),
+            tokenizer="smollm2",
+        ),
+    ]
 }
 
 
-def train_preset(name: str, **overrides) -> TrainConfig:
-    if name not in TRAIN_PRESETS:
-        raise ValueError(f"no training preset {name!r}; choose one of: {', '.join(TRAIN_PRESETS)}")
-    return replace(TRAIN_PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+def get_recipe(name: str) -> Recipe:
+    "The recipe called `name`: the one place a preset's name is looked up."
+    if name not in RECIPES:
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(RECIPES)}")
+    return RECIPES[name]
 
 # %% ../nbs/07_training.ipynb #66a08f07
 def wsd_factor(step: int, tc: TrainConfig) -> float:
     "Warm-up (linear from lr/warmup), stable (1), then linear decay to 0 at the last step."
     if step < tc.warmup_steps:
         return (step + 1) / tc.warmup_steps
-    decay_start = int(tc.steps * (1 - tc.decay_frac))
+    decay_start = tc.warmup_steps if tc.decay_frac is None else int(tc.steps * (1 - tc.decay_frac))
     if step < decay_start:
         return 1.0
     return max(0.0, (tc.steps - step) / max(1, tc.steps - decay_start))
@@ -704,8 +760,7 @@ def train(
     compile: bool | None = None,
 ) -> list[dict]:
     """Pre-train `model` (plain or FSDP-sharded) for tc.steps with `fit`: metrics, checkpoints and the HF model in
-    out_dir."""
-    check_batches(tc, model.cfg, rank_world()[1])
+    out_dir. `tc` must split evenly (`check_batches`, which chapter 08's `run_pretrain` calls before any work)."""
     task = PretrainTask(data or TrainData(tokenizer, seed=tc.seed), tc)
     return fit(
         model, task, tc, out_dir, tokenizer, resume=resume, stop_after=stop_after, progress=progress, compile=compile

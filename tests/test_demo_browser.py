@@ -138,7 +138,8 @@ def test_update_readme_screenshot(browser, tok_and_tiny, tmp_path):
     from nanollama.config import get_preset
     from nanollama.model import NanoLlama
     from nanollama.pretrained import load_model_and_tokenizer
-    from nanollama.sft import arithmetic_tool_examples, finetune
+    from dataclasses import replace
+    from nanollama.sft import SFT_TRAIN, arithmetic_tool_examples, finetune
     run_dir = Path(os.environ.get("NANOLLAMA_SCREENSHOT_MODEL", ROOT / "runs" / "speedrun" / "final"))
     if (run_dir / "config.json").is_file():
         model, tok = load_model_and_tokenizer(run_dir)
@@ -147,7 +148,8 @@ def test_update_readme_screenshot(browser, tok_and_tiny, tmp_path):
         torch.manual_seed(0)
         model = NanoLlama(get_preset("nanollama-tiny", n_layers=2, vocab_size=len(tok), max_seq_len=512))
         examples = arithmetic_tool_examples(150, random.Random(0), run_python)
-        finetune(model, tok, examples, tmp_path / "agent", steps=120, batch_size=8, seq_len=256, lr=2e-3, progress=False)
+        tc = replace(SFT_TRAIN, steps=120, lr=2e-3)
+        finetune(model, tok, examples, tmp_path / "agent", tc, batch_size=8, seq_len=256, progress=False)
     demo = serve(model=(model.eval(), tok))
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 860})
