@@ -10,10 +10,17 @@ from typing import Iterable, Iterator
 import torch
 
 # %% auto #0
-__all__ = ['IGNORE', 'Packer', 'pack', 'pad_each']
+__all__ = ['IGNORE', 'shift', 'Packer', 'pack', 'pad_each', 'pack_whole']
 
 # %% ../nbs/06_packing.ipynb #b9983a04
 IGNORE = -100
+
+
+def shift(tokens: list[int], trained: list[bool]) -> tuple[list[int], list[int]]:
+    """(inputs, labels) for next-token prediction, the course's one label shift: the inputs are `tokens[:-1]`, and
+    `labels[t]` is `tokens[t + 1]` where `trained[t + 1]`, else IGNORE. The packer, the padding baseline, whole-document
+    rows and chapter 09's conversations all call it."""
+    return list(tokens[:-1]), [y if keep else IGNORE for y, keep in zip(tokens[1:], trained[1:])]
 
 
 class Packer:
@@ -32,12 +39,12 @@ class Packer:
 
     def pop(self, seq_len: int) -> dict[str, torch.Tensor]:
         "One window: input_ids, labels, doc_ids, each (seq_len,)."
-        toks, docs = torch.tensor(self.tokens[: seq_len + 1]), torch.tensor(self.doc_ids[: seq_len + 1])
+        toks, docs = self.tokens[: seq_len + 1], self.doc_ids[: seq_len + 1]
         self.tokens, self.doc_ids = self.tokens[seq_len:], self.doc_ids[seq_len:]  # keep one token of overlap
-        labels = toks[1:].clone()
-        labels[docs[1:] != docs[:-1]] = IGNORE  # target in another document
-        doc_ids = torch.unique_consecutive(docs[:-1], return_inverse=True)[1]  # renumber 0, 1, 2, ...
-        return {"input_ids": toks[:-1], "labels": labels, "doc_ids": doc_ids}
+        same_doc = [True] + [b == a for a, b in zip(docs, docs[1:])]  # a target in another document is not trained
+        inputs, labels = shift(toks, same_doc)
+        doc_ids = torch.unique_consecutive(torch.tensor(docs[:-1]), return_inverse=True)[1]  # renumber 0, 1, 2, ...
+        return {"input_ids": torch.tensor(inputs), "labels": torch.tensor(labels), "doc_ids": doc_ids}
 
     def state_dict(self) -> dict:
         return {"tokens": list(self.tokens), "doc_ids": list(self.doc_ids), "next_doc": self.next_doc}
@@ -62,13 +69,39 @@ def pad_each(docs: Iterable[list[int]], seq_len: int, eot_id: int, pad_id: int) 
     "The naive baseline: one document (+ EOT) per row, truncated to seq_len + 1, padded with `pad_id`."
     for doc in docs:
         toks = (list(doc) + [eot_id])[: seq_len + 1]
-        n = len(toks)
-        toks = torch.tensor(toks + [pad_id] * (seq_len + 1 - n))
-        labels = toks[1:].clone()
-        labels[n - 1 :] = IGNORE
+        n, pad = len(toks), seq_len + 1 - len(toks)
+        inputs, labels = shift(toks + [pad_id] * pad, [True] * n + [False] * pad)  # no target in the padding
         yield {
-            "input_ids": toks[:-1],
-            "labels": labels,
+            "input_ids": torch.tensor(inputs),
+            "labels": torch.tensor(labels),
             "doc_ids": torch.zeros(seq_len, dtype=torch.long),
             "n_real": n - 1,
         }
+
+
+def pack_whole(
+    docs: Iterable[tuple[list[int], list[int]]], seq_len: int, pad_id: int
+) -> Iterator[dict[str, torch.Tensor]]:
+    """Rows {input_ids, labels, doc_ids}, each (seq_len,), of whole documents given as (inputs, labels) pairs (`shift`'s
+    output), in their order: a document that does not fit in what is left of the row starts the next row, and the rest
+    of the row is padding (labels IGNORE, a document id of its own). No document is cut; a longer one is refused."""
+
+    def row(ids, labels, docs):
+        pad = seq_len - len(ids)
+        return {
+            "input_ids": torch.tensor(ids + [pad_id] * pad),
+            "labels": torch.tensor(labels + [IGNORE] * pad),
+            "doc_ids": torch.tensor(docs + [(docs[-1] + 1 if docs else 0)] * pad),
+        }
+
+    ids, labels, doc_ids = [], [], []
+    for x, y in docs:
+        if len(x) > seq_len:
+            raise ValueError(f"a document of {len(x)} tokens does not fit in a row of {seq_len}")
+        if len(ids) + len(x) > seq_len:
+            yield row(ids, labels, doc_ids)
+            ids, labels, doc_ids = [], [], []
+        doc = doc_ids[-1] + 1 if doc_ids else 0
+        ids, labels, doc_ids = ids + list(x), labels + list(y), doc_ids + [doc] * len(x)
+    if ids:
+        yield row(ids, labels, doc_ids)

@@ -6,12 +6,12 @@ Docs: https://nanollama.github.io/nanollama/sft.html.md"""
 
 # %% ../nbs/09_sft.ipynb #2f4f05d5
 from __future__ import annotations
-import json, math, random, re, sys, time
+import itertools, json, math, random, re, sys, time
 from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
 from .tokenizer import SYSTEM_PROMPT, assistant_content, parse_assistant
-from .packing import IGNORE
+from .packing import IGNORE, pack_whole, shift
 from .train import LMTask, TrainConfig, check_rows, fit, rank_world
 
 # %% auto #0
@@ -288,41 +288,21 @@ def _hub_chat(n: int) -> list[list[dict]]:
 def tokenize_example(tok, messages: list[dict], assistant_only: bool = True) -> tuple[list[int], list[int]]:
     "(input_ids, labels) of one conversation; labels[t] is token t+1 if the assistant wrote it, else -100."
     enc = tok.apply_chat_template(messages, return_dict=True, return_assistant_tokens_mask=True)
-    ids, mask = enc["input_ids"], enc["assistant_masks"]
-    labels = [t if (m or not assistant_only) else IGNORE for t, m in zip(ids[1:], mask[1:])]
-    return ids[:-1], labels
+    return shift(enc["input_ids"], [bool(m) or not assistant_only for m in enc["assistant_masks"]])  # chapter 06
 
 
 def sft_batches(
     tokenized: list[tuple[list[int], list[int]]], batch_size: int, seq_len: int, pad_id: int, rng: random.Random
 ):
     """Endless packed batches {input_ids, labels, doc_ids} (batch_size, seq_len): whole conversations, shuffled per
-    epoch."""
+    epoch, in rows built by chapter 06's `pack_whole`."""
     fits = [t for t in tokenized if len(t[0]) <= seq_len]
     if not fits:
         raise ValueError(f"no SFT example fits in {seq_len} tokens")
     while True:
-        order = rng.sample(fits, len(fits))
-        rows, cur = [], ([], [], [])
-        for ids, labels in order:
-            if len(cur[0]) + len(ids) > seq_len:
-                rows.append(cur)
-                cur = ([], [], [])
-            doc = len(set(cur[2]))
-            cur = (cur[0] + ids, cur[1] + labels, cur[2] + [doc] * len(ids))
-            if len(rows) == batch_size:
-                yield _stack(rows, seq_len, pad_id)
-                rows = []
-
-
-def _stack(rows, seq_len, pad_id):
-    out = {"input_ids": [], "labels": [], "doc_ids": []}
-    for ids, labels, docs in rows:
-        pad = seq_len - len(ids)
-        out["input_ids"].append(ids + [pad_id] * pad)
-        out["labels"].append(labels + [IGNORE] * pad)
-        out["doc_ids"].append(docs + [(docs[-1] + 1 if docs else 0)] * pad)
-    return {k: torch.tensor(v) for k, v in out.items()}
+        rows = pack_whole(rng.sample(fits, len(fits)), seq_len, pad_id)
+        while len(batch := list(itertools.islice(rows, batch_size))) == batch_size:  # an epoch's last few rows: dropped
+            yield {k: torch.stack([r[k] for r in batch]) for k in batch[0]}
 
 # %% ../nbs/09_sft.ipynb #c65f4792
 def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16) -> float:
