@@ -6,7 +6,8 @@ calculator predicts the same step from the model config and the TrainConfig. Run
 """
 import sys, time
 from nanollama.config import ModelConfig, count_params
-from nanollama.train import TrainConfig, step_memory, measured_step_memory
+from nanollama.train import TrainConfig
+from nanollama.measure import step_memory, measured_step_memory
 
 MODELS = {"26M (d512, 8 layers, vocab 8K)": ModelConfig(dim=512, n_layers=8, n_heads=8, n_kv_heads=2, ffn_dim=1344,
                                                           vocab_size=8192, max_seq_len=4096),

@@ -16,19 +16,10 @@ import torch.distributed as dist
 from .config import training_memory, flops_per_token, count_params
 from .settings import Settings, load_settings, resolve_device
 from .model import NanoLlama
-from nanollama.train import (
-    Recipe,
-    TrainData,
-    train,
-    get_recipe,
-    find_checkpoint,
-    claim_out_dir,
-    run_lock,
-    check_batches,
-    micro_batches,
-    step_memory,
-    PEAK_BF16_FLOPS,
-)
+from .train import Recipe, TrainData, train, get_recipe, check_batches, micro_batches
+from .checkpoint import find_checkpoint, claim_out_dir, run_lock
+from .measure import step_memory, PEAK_BF16_FLOPS
+
 from .data import training_corpus, read_documents
 
 # %% auto #0

@@ -223,7 +223,7 @@ class Speedrun:
         """Chapter 08's `start_stage` for a fine-tuning stage from OUT/`init` into OUT/`out`: a checkpoint there (Ctrl-C,
         a crash) is continued (`self.stage_resumes`), anything else the stage left is replaced."""
         from nanollama.distributed import start_stage
-        from nanollama.train import find_checkpoint
+        from nanollama.checkpoint import find_checkpoint
 
         self.stage_resumes = find_checkpoint(self.out / out) is not None
         if not self.stage_resumes:
@@ -312,7 +312,7 @@ class Speedrun:
 
     def stage_pretrain(self) -> dict:
         from nanollama.distributed import run_pretrain
-        from nanollama.train import find_checkpoint
+        from nanollama.checkpoint import find_checkpoint
 
         resume = find_checkpoint(self.out / "base") is not None
         if self.world > 1:  # several GPUs: the same command under torchrun (FSDP)
@@ -479,7 +479,7 @@ def _diff(a: SpeedrunConfig, b: SpeedrunConfig) -> str:
 def write_report(out, results: dict) -> Path:
     "DIR/report.md with the configuration, data, curves, per-stage results, GGUF checks, wall times and transcripts."
     import matplotlib.pyplot as plt  # headless runs get the Agg backend by themselves; a notebook keeps its own
-    from nanollama.train import plot_metrics
+    from nanollama.measure import plot_metrics
     from nanollama.sft import plot_sft
 
     out = Path(out)

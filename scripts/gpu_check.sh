@@ -32,5 +32,5 @@ t0=$(date +%s)
 "${LAUNCH[@]}" dpo --init "$OUT/sft" --out "$OUT/dpo" $DPO --device "$DEVICE" --activation-checkpointing
 nanollama eval --model "$OUT/dpo" --tasks mmlu_elementary_mathematics,gsm8k $EVAL --device "$DEVICE" --dtype bf16 --out "$OUT/eval.json"
 nanollama chat --model "$OUT/dpo" --agent --json --prompt "What is 12 * 34?" --device "$DEVICE" --max-new-tokens 64 > "$OUT/agent.json"
-python -m nanollama.train "$OUT" --procs "$PROCS" --device "$DEVICE"      # tokens/s and MFU per stage
+python -m nanollama.measure "$OUT" --procs "$PROCS" --device "$DEVICE"      # tokens/s and MFU per stage
 echo "gpu_check: every stage ran in $(( $(date +%s) - t0 )) s"

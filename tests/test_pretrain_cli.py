@@ -128,7 +128,7 @@ def test_a_second_process_on_the_same_out_is_refused(straight, tmp_path):
     import shutil
     d = tmp_path / "run"
     shutil.copytree(straight, d)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom nanollama.train import run_lock\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom nanollama.checkpoint import run_lock\n"
                                "with run_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(120)", str(d)],
                               stdout=subprocess.PIPE, text=True, env=ENV)
     try:
