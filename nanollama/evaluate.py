@@ -753,8 +753,10 @@ def agent_eval(model, tok, problems: list, use_tools: bool = True, constrained: 
 
 
 def reference_eval(problems: dict, settings=None, dtype: str = "bf16") -> dict:
-    """SmolLM2-135M-Instruct, a real pretrained model 13x larger, answering the same problems without a tool (greedy,
-    batched); cached in the cache dir, since it depends only on the problems."""
+    """SmolLM2-135M-Instruct, a real pretrained model 13.9x larger (134.5M parameters against the tiny preset's 9.7M),
+    answering the same problems without a tool (greedy, batched); cached in the cache dir, since it depends only on the
+    problems."""
+
     import hashlib
 
     s = settings or load_settings()

@@ -540,7 +540,7 @@ def write_report(out, results: dict) -> Path:
     ref = e.get("reference", {})
     if ref:
         L.append(
-            "| SmolLM2-135M-Instruct (13× larger, pretrained on 2T tokens; no tool) | – | – | – | "
+            "| SmolLM2-135M-Instruct (13.9× larger, pretrained on 2T tokens; no tool) | – | – | – | "
             + " | ".join(_acc(ref.get(s)) for s in SPLITS)
             + " | – | – | – | – | – |"
         )
