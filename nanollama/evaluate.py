@@ -807,26 +807,12 @@ def _lm_eval_scores(
         Path(model_dir).name,
         NanoLlamaLM(pretrained=str(model_dir), model=model, tokenizer=tok),
     )  # one load, both runs
-    res = {
-        **run_eval(
-            model_dir,
-            MMLU_SUBSET,
-            limit=mmlu_limit,
-            lm=lm,
-            out_json=out_dir / f"{name}_mmlu.json",
-            verbose=False,
-            settings=settings,
-        )["results"],
-        **run_eval(
-            model_dir,
-            ("gsm8k",),
-            limit=gsm8k_limit,
-            lm=lm,
-            out_json=out_dir / f"{name}_gsm8k.json",
-            verbose=False,
-            settings=settings,
-        )["results"],
-    }
+    res = {}
+    for suffix, tasks, limit in (("mmlu", MMLU_SUBSET, mmlu_limit), ("gsm8k", ("gsm8k",), gsm8k_limit)):
+        out_json = out_dir / f"{name}_{suffix}.json"
+        run = run_eval(model_dir, tasks, limit=limit, lm=lm, out_json=out_json, verbose=False, settings=settings)
+        res |= run["results"]
+
     pick = lambda r: next(
         (v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None
     )

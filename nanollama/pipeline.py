@@ -220,17 +220,15 @@ class Speedrun:
         return self.out / "stages" / f"{name}.json"
 
     def _start(self, init: str, out: str, name: str):
-        """Chapter 08's `start_stage` for a fine-tuning stage from OUT/`init` into OUT/`out`: a checkpoint there (Ctrl-C,
-        a crash) is continued (`self.stage_resumes`), anything else the stage left is replaced."""
+        """(stage, resume): chapter 08's `start_stage` for a fine-tuning stage from OUT/`init` into OUT/`out`; a
+        checkpoint there (Ctrl-C, a crash) is continued (`resume`), anything else the stage left is replaced."""
         from nanollama.distributed import start_stage
         from nanollama.checkpoint import find_checkpoint
 
-        self.stage_resumes = find_checkpoint(self.out / out) is not None
-        if not self.stage_resumes:
+        resume = find_checkpoint(self.out / out) is not None
+        if not resume:
             shutil.rmtree(self.out / out, ignore_errors=True)
-        return start_stage(
-            self.out / init, self.out / out, name, self.stage_resumes, overwrite=True, device=self.device
-        )
+        return start_stage(self.out / init, self.out / out, name, resume, overwrite=True, device=self.device), resume
 
     def _fine_tuning(self, base, steps: int):
         "`base` (chapter 09's SFT_TRAIN or 12's DPO_TRAIN) at this speedrun's steps, seed and memory settings."
@@ -349,7 +347,7 @@ class Speedrun:
         from nanollama.sft import SFT_TRAIN, finetune, tool_conversation
         from nanollama.arithmetic import heldout_problems
 
-        s, tc = self._start("base", "sft", "SFT"), self._fine_tuning(SFT_TRAIN, self.cfg.sft_steps)
+        (s, resume), tc = self._start("base", "sft", "SFT"), self._fine_tuning(SFT_TRAIN, self.cfg.sft_steps)
         examples = json.loads((self.out / "data" / "sft.json").read_text())
         held = heldout_problems(32)  # teacher-forced copy accuracy on evaluation problems
         watch = [
@@ -367,7 +365,7 @@ class Speedrun:
             seq_len=self.cfg.sft_seq_len,
             eval_examples=watch,
             eval_every=max(1, self.cfg.sft_steps // 10),
-            resume=self.stage_resumes,
+            resume=resume,
             progress=self.progress,
             compile=self.cfg.compile,
         )
@@ -386,7 +384,8 @@ class Speedrun:
         from nanollama.dpo import DPO_TRAIN, preference_pairs, hub_preference_pairs, dpo_train
 
         shutil.rmtree(self.out / "final", ignore_errors=True)
-        s, tc = self._start("sft", "dpo", "DPO"), self._fine_tuning(DPO_TRAIN, self.cfg.dpo_steps)
+        (s, resume), tc = self._start("sft", "dpo", "DPO"), self._fine_tuning(DPO_TRAIN, self.cfg.dpo_steps)
+
         pairs = (
             hub_preference_pairs(self.cfg.dpo_pairs)
             if self.settings.data_source == "hub"
@@ -400,7 +399,7 @@ class Speedrun:
             self.out / "dpo",
             tc,
             reference=reference,
-            resume=self.stage_resumes,
+            resume=resume,
             progress=self.progress,
         )
         shutil.copytree(self.out / "dpo", self.out / "final", ignore=shutil.ignore_patterns("train_state*"))
