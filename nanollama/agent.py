@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SANDBOX_UID', 'MAX_OUTPUT_BYTES', 'ToolResult', 'sandbox_layers', 'run_python', 'Step', 'Transcript', 'Agent']
+__all__ = ['SANDBOX_UID', 'MAX_OUTPUT_BYTES', 'ToolResult', 'sandbox_layers', 'run_python', 'Step', 'Transcript', 'Agent',
+           'attention_maps']
 
 # %% ../nbs/11_agent.ipynb #05a9dfdf
 SANDBOX_UID = 61_337  # a dedicated, otherwise unused uid (not `nobody`): RLIMIT_NPROC counts per uid
@@ -381,3 +382,34 @@ class Agent:
         for i in live:
             trs[i].error = f"no final answer after {self.max_steps} steps"
         return trs
+
+# %% ../nbs/11_agent.ipynb #54e04d40
+def attention_maps(model, ids: list[int]):
+    """The attention weights of every layer and head of `model` on one sequence `ids`: (n_layers, n_heads, T, T), row
+    t the distribution token t puts over tokens 0..t. Recomputed from each layer's input by chapter 02's formula (the
+    fused kernel never forms them): softmax(q·kᵀ/√d) under the causal mask, key heads repeated per query group."""
+    import math, torch  # here, not at the top: the sandbox above needs only the standard library
+    from nanollama.attention import Attention, causal_mask
+    from nanollama.rope import apply_rope
+
+    maps = []
+
+    def keep(layer, args, out):
+        x, cos, sin = args[:3]  # (1, T, dim), (1, T, hd), (1, T, hd)
+        B, T, _ = x.shape
+        q = layer.q_proj(x).view(B, T, layer.n_heads, layer.head_dim).transpose(1, 2)  # (1, H, T, hd)
+        k = layer.k_proj(x).view(B, T, layer.n_kv_heads, layer.head_dim).transpose(1, 2)  # (1, Hkv, T, hd)
+        q, k = apply_rope(layer.q_norm(q), cos, sin), apply_rope(layer.k_norm(k), cos, sin)
+        k = k.repeat_interleave(layer.n_heads // layer.n_kv_heads, dim=1)  # (1, H, T, hd)
+        scores = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(layer.head_dim)  # (1, H, T, T)
+        maps.append(torch.softmax(scores.masked_fill(~causal_mask(T, T, x.device), float("-inf")), -1)[0])
+
+    layers = [m for m in model.modules() if isinstance(m, Attention)]
+    hooks = [m.register_forward_hook(keep) for m in layers]
+    try:
+        with torch.no_grad():
+            model(torch.tensor([ids], device=next(model.parameters()).device))
+    finally:
+        for h in hooks:
+            h.remove()
+    return torch.stack(maps).cpu()  # (n_layers, H, T, T)

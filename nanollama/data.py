@@ -16,10 +16,10 @@ from .settings import Settings, atomic_write, load_settings
 
 # %% auto #0
 __all__ = ['PHASE_BOUNDARIES', 'HUB_SOURCES', 'ANNOTATION', 'BENCHMARKS', 'MMLU_SPLITS', 'TEXTBOOK_PAGES', 'WORD',
-           'curriculum_phase', 'HubSource', 'hub_stream', 'read_documents', 'stdlib_code', 'python_docs',
-           'shakespeare_plays', 'hub_split', 'gsm8k_rows', 'gsm8k_solutions', 'chunk_text', 'BenchmarkSplit',
-           'load_benchmark', 'offline_sources', 'offline_phases', 'shingles', 'jaccard', 'NearDupFilter', 'dedup',
-           'training_corpus', 'MixtureStream', 'phase_stream']
+           'HELD_OUT_PERCENT', 'curriculum_phase', 'HubSource', 'hub_stream', 'read_documents', 'stdlib_code',
+           'python_docs', 'shakespeare_plays', 'hub_split', 'gsm8k_rows', 'gsm8k_solutions', 'chunk_text',
+           'BenchmarkSplit', 'load_benchmark', 'offline_sources', 'offline_phases', 'shingles', 'jaccard',
+           'NearDupFilter', 'dedup', 'training_corpus', 'MixtureStream', 'held_out', 'phase_stream']
 
 # %% ../nbs/05_data.ipynb #bdf02318
 PHASE_BOUNDARIES = (0.8, 0.9)  # phase 2 starts at 80% of training, phase 3 at 90%
@@ -433,17 +433,34 @@ class MixtureStream:
         self.pos = list(d["pos"])
 
 
-def phase_stream(phase: int, settings: Settings | None = None, seed: int = 0, offline_docs=None):
-    "Stream of {'text'} for curriculum `phase`, sources mixed in equal proportion: hub datasets or the offline corpus."
+HELD_OUT_PERCENT = 2  # of every source's documents: the validation split, never trained on
+
+
+def held_out(text: str) -> bool:
+    """Whether `text` belongs to the validation split. Decided by the text's own SHA-1 (not Python's `hash`, which is
+    salted per process): the same answer on every machine, in every run and every stream, and duplicates never
+    straddle the split."""
+    return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) % 100 < HELD_OUT_PERCENT
+
+
+def phase_stream(phase: int, settings: Settings | None = None, seed: int = 0, offline_docs=None, split: str = "train"):
+    """Stream of {'text'} for curriculum `phase`, sources mixed in equal proportion: hub datasets or the offline corpus;
+    `split` "train" (the documents `held_out` leaves) or "validation" (the ones it picks)."""
     from datasets import interleave_datasets
 
+    if split not in ("train", "validation"):
+        raise ValueError(f"split must be 'train' or 'validation', not {split!r}")
+    keep = lambda text: held_out(text) == (split == "validation")
     s = settings or load_settings()
     if s.data_source != "hub":
-        return MixtureStream((offline_docs or offline_phases(offline_sources(s)))[phase], seed)
+        docs = (offline_docs or offline_phases(offline_sources(s)))[phase]
+        return MixtureStream({k: [d for d in v if keep(d)] for k, v in docs.items()}, seed)
     ids = {1: s.phase1_datasets, 2: s.phase2_datasets, 3: s.phase3_datasets}[phase]
     streams = [hub_stream(i) for i in ids]
-    if len(streams) == 1:
-        return streams[0]
-    return interleave_datasets(
-        streams, probabilities=[1 / len(streams)] * len(streams), seed=seed, stopping_strategy="all_exhausted"
-    )
+    if len(streams) > 1:
+        streams = [
+            interleave_datasets(
+                streams, probabilities=[1 / len(streams)] * len(streams), seed=seed, stopping_strategy="all_exhausted"
+            )
+        ]
+    return streams[0].filter(lambda d: keep(d["text"]))

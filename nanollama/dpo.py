@@ -174,9 +174,10 @@ class DPOTask(Task):
         precompute_reference: bool = False,
         bf16: bool = True,
         sft_weight: float = DPO_SFT_WEIGHT,
+        val_pairs: list[dict] | None = None,
     ):
-        self.sft_weight = sft_weight
-        self.data = [tokenize_pair(tok, p) for p in pairs]
+        self.sft_weight, self.n_train = sft_weight, len(pairs)
+        self.data = [tokenize_pair(tok, p) for p in pairs + (val_pairs or [])]  # held-out pairs last, never drawn
         self.reference, self.pad_id, self.batch_size, self.beta, self.bf16 = (
             reference,
             tok.pad_token_id,
@@ -204,7 +205,7 @@ class DPOTask(Task):
         return out
 
     def next_batch(self, model, step):
-        idx = self.rng.sample(range(len(self.data)), min(self.batch_size, len(self.data)))
+        idx = self.rng.sample(range(self.n_train), min(self.batch_size, self.n_train))
         (ci, cl), (ri, rl) = (_pad([self.data[i][side] for i in idx], self.pad_id) for side in (0, 1))
         batch = {
             "idx": torch.tensor(idx),
@@ -217,6 +218,21 @@ class DPOTask(Task):
 
     def units(self, batch):
         return len(batch["idx"])
+
+    def validate(self, model, tc, compiled):
+        """On the held-out pairs: `val_accuracy`, the share whose chosen reward is above the rejected one, and
+        `val_margin`, their mean β·m (the unit of the logged `margin`)."""
+        idx = list(range(self.n_train, len(self.data)))
+        if not idx:
+            return {}
+        device = next(model.parameters()).device
+        rc, rr = self.reference_logps(idx)  # (n,) each, on the CPU
+        pc, pr = (
+            sequence_logprobs(model, *(t.to(device) for t in _pad([self.data[i][side] for i in idx], self.pad_id)))
+            for side in (0, 1)
+        )
+        _, cr, rj = dpo_loss(pc.float().cpu(), pr.float().cpu(), rc.float(), rr.float(), self.beta)
+        return {"val_accuracy": float((cr > rj).float().mean()), "val_margin": float((cr - rj).mean())}
 
     def loss(self, model, batch, tc, compiled):
         pc = sequence_logprobs(model, batch["chosen_ids"], batch["chosen_labels"])  # (b,) this process's pairs
@@ -253,6 +269,7 @@ def dpo_train(
     reference=None,
     sft_weight: float = DPO_SFT_WEIGHT,
     precompute_reference: bool = False,
+    val_pairs: list[dict] | None = None,
     resume: bool = False,
     stop_after: int | None = None,
     progress: bool = True,
@@ -261,10 +278,15 @@ def dpo_train(
     autocast; accumulation, crash-safe checkpoints, exact `resume`) against a frozen CPU `reference` (default: a copy of
     `policy` as passed in, i.e. the SFT model; under FSDP pass the copy made before sharding). `batch_size` pairs per
     step. `sft_weight` > 0 adds that multiple of the chosen side's per-token loss (RPO), so the policy cannot win the
-    margin by making both sides unlikely. Returns (history, reference)."""
+    margin by making both sides unlikely. With `val_pairs` (never trained on) and `tc.eval_every`, `fit` logs their
+    `val_accuracy` and `val_margin` before the first step and every `eval_every` steps: learning, not memorising.
+    Returns (history, reference)."""
     check_rows(min(batch_size, len(pairs)), tc.grad_accum, rank_world()[1])
     reference = (reference if reference is not None else copy.deepcopy(policy)).requires_grad_(False).eval().to("cpu")
-    task = DPOTask(tok, pairs, reference, batch_size, beta, tc.seed, precompute_reference, tc.bf16, sft_weight)
+    task = DPOTask(
+        tok, pairs, reference, batch_size, beta, tc.seed, precompute_reference, tc.bf16, sft_weight, val_pairs
+    )
+
     history = fit(
         policy, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=False
     )

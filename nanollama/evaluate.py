@@ -817,7 +817,12 @@ def _lm_eval_scores(
         (v for k, v in r.items() if k.split(",")[0] in ("acc", "exact_match") and isinstance(v, (int, float))), None
     )
     mmlu = [pick(res[t]) for t in MMLU_SUBSET if t in res]
-    return {"mmlu": sum(mmlu) / len(mmlu) if mmlu else None, "gsm8k": pick(res.get("gsm8k", {}))}
+    return {  # with the number of questions each is measured on: its interval (`_acc`)
+        "mmlu": sum(mmlu) / len(mmlu) if mmlu else None,  # equal `mmlu_limit` per subject: the pooled accuracy
+        "mmlu_n": mmlu_limit * len(mmlu),
+        "gsm8k": pick(res.get("gsm8k", {})),
+        "gsm8k_n": gsm8k_limit,
+    }
 
 
 def _pct(x):
@@ -836,6 +841,8 @@ def _acc(r: dict) -> str:
     "An accuracy with its 95% interval: 93% (86–97)."
     if not r or r.get("accuracy") is None:
         return "–"
+    if not r.get("n"):
+        return _pct(r["accuracy"])  # the number of trials was not recorded: no interval to give
     lo, hi = wilson(r["accuracy"], r["n"])
     return f"{100 * r['accuracy']:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})"
 
@@ -844,7 +851,7 @@ SPLITS = ("seen wordings", "unseen wordings", "two-step")
 AGENT_TABLE_HEADER = (
     "| model | seen, tool | unseen, tool | two-step, tool | seen, no tool | unseen, no tool | two-step, no tool | "
     "tool calls parsed (constrained / unconstrained) | right operation (seen / unseen / two-step) | right operands | "
-    "MMLU (4 STEM) | GSM8K |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "MMLU (4 STEM; chance 25%) | GSM8K (5-shot, no tool) |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -871,5 +878,6 @@ def agent_row(name: str, r: dict) -> str:
     ops = " / ".join(_pct(r.get(f"agent ({s})", {}).get("right_operation")) for s in SPLITS)
     return (
         f"| {name} | {tool} | {bare} | {_pct(a.get('parse_rate'))} / {_pct(uc.get('parse_rate'))} | {ops} | "
-        f"{_pct(a.get('operands_copied'))} | {_pct(lm.get('mmlu'))} | {_pct(lm.get('gsm8k'))} |"
+        f"{_pct(a.get('operands_copied'))} | {_acc({'accuracy': lm.get('mmlu'), 'n': lm.get('mmlu_n')})} | "
+        f"{_acc({'accuracy': lm.get('gsm8k'), 'n': lm.get('gsm8k_n')})} |"
     )

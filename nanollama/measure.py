@@ -138,14 +138,20 @@ if __name__ == "__main__" and "__file__" in globals():
 
 # %% ../nbs/07b_measurement.ipynb #caef0cb2
 def plot_metrics(path, ax=None):
-    "Loss and LR curves from a metrics.jsonl, phase boundaries marked."
+    "Loss (training, and held-out where `fit` measured it) and LR curves from a metrics.jsonl, phase boundaries marked."
     import matplotlib.pyplot as plt
 
     ms = [json.loads(l) for l in Path(path).read_text().splitlines()]
     steps = [m["step"] for m in ms]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3), layout="constrained") if ax is None else (None, ax)
-    a1.plot(steps, [m["loss"] for m in ms], lw=1)
-    a1.set(xlabel="step", ylabel="loss", title="training loss")
+    a1.plot(steps, [m["loss"] for m in ms], lw=1, label="training batches")
+    val = [(0, ms[0]["val_loss_start"])] if "val_loss_start" in ms[0] else []
+    val += [(m["step"], m["val_loss"]) for m in ms if "val_loss" in m]
+    if val:
+        a1.plot(*zip(*val), "o-", ms=3, label="held-out documents (phase 1)")
+        a1.legend(fontsize=8)
+    a1.set(xlabel="step", ylabel="loss", title="loss")
+
     a2.plot(steps, [m["lr"] for m in ms], lw=1)
     a2.set(xlabel="step", ylabel="learning rate", title="WSD schedule")
     for a in (a1, a2):

@@ -335,11 +335,14 @@ class Speedrun:
                 compile=self.cfg.compile,
             )
         ms = [json.loads(l) for l in (self.out / "base" / "metrics.jsonl").read_text().splitlines()]
+        val = [m["val_loss"] for m in ms if "val_loss" in m]
         return {
             "steps": ms[-1]["step"],
             "tokens": ms[-1]["tokens"],
             "first_loss": ms[0]["loss"],
             "final_loss": ms[-1]["loss"],
+            "val_loss_start": ms[0].get("val_loss_start"),
+            "val_loss_end": val[-1] if val else None,
             "mean_tokens_per_s": sum(m["tokens_per_s"] for m in ms) / len(ms),
         }
 
@@ -348,6 +351,7 @@ class Speedrun:
         from nanollama.arithmetic import heldout_problems
 
         (s, resume), tc = self._start("base", "sft", "SFT"), self._fine_tuning(SFT_TRAIN, self.cfg.sft_steps)
+        tc = replace(tc, eval_every=max(1, self.cfg.sft_steps // 10))  # held-out loss and copy accuracy, 10 times
         examples = json.loads((self.out / "data" / "sft.json").read_text())
         held = heldout_problems(32)  # teacher-forced copy accuracy on evaluation problems
         watch = [
@@ -364,17 +368,21 @@ class Speedrun:
             batch_size=self.cfg.sft_batch,
             seq_len=self.cfg.sft_seq_len,
             eval_examples=watch,
-            eval_every=max(1, self.cfg.sft_steps // 10),
             resume=resume,
             progress=self.progress,
             compile=self.cfg.compile,
         )
         acc = [h["digit_acc"] for h in hist if "digit_acc" in h]
+        val = [h["val_loss"] for h in hist if "val_loss" in h]
         return {
             "steps": len(hist),
             "first_loss": hist[0]["loss"],
             "final_loss": hist[-1]["loss"],
+            "val_loss_start": hist[0].get("val_loss_start"),
+            "val_loss_end": val[-1] if val else None,
             "tokens": self.cfg.sft_steps * self.cfg.sft_batch * self.cfg.sft_seq_len,
+            "fill": sum(h["fill"] for h in hist) / len(hist),  # share of row slots holding conversation
+            "too_long": hist[0].get("too_long", 0),  # conversations longer than a row: left out, counted
             "digit_acc_start": hist[0].get("digit_acc_start"),
             "digit_acc_end": acc[-1] if acc else None,
         }
@@ -391,14 +399,24 @@ class Speedrun:
             if self.settings.data_source == "hub"
             else preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed)
         )
+        held = (  # pairs on problems never trained on: held-out accuracy and margin, before the first step and after the last
+            None
+            if self.settings.data_source == "hub"
+            else [
+                p
+                for p in preference_pairs(32, seed=self.cfg.seed + 1)
+                if p["prompt"] not in [q["prompt"] for q in pairs]
+            ]
+        )
         reference = NanoLlama.from_pretrained(s.init)  # the frozen SFT model, on the CPU
         hist, _ = dpo_train(
             s.model,
             s.tokenizer,
             pairs,
             self.out / "dpo",
-            tc,
+            replace(tc, eval_every=tc.steps),
             reference=reference,
+            val_pairs=held,
             resume=resume,
             progress=self.progress,
         )
@@ -411,6 +429,10 @@ class Speedrun:
             "margin_end": mean(hist[-k:], "margin"),
             "accuracy_start": mean(hist[:k], "accuracy"),
             "accuracy_end": mean(hist[-k:], "accuracy"),
+            "held_out_pairs": len(held or []),
+            "val_accuracy_start": hist[0].get("val_accuracy_start"),
+            "val_accuracy_end": hist[-1].get("val_accuracy"),
+            "val_margin_end": hist[-1].get("val_margin"),
         }
 
     def stage_eval(self) -> dict:
@@ -489,6 +511,7 @@ def write_report(out, results: dict) -> Path:
     fig.savefig(out / "sft_curves.png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     cfg = json.loads((out / "speedrun.json").read_text())
+    _num = lambda x: "–" if x is None else f"{x:.2f}"  # a loss, or a dash where none was measured
     d, p, e, x = (
         results.get("data", {}),
         results.get("pretrain", {}),
@@ -508,21 +531,38 @@ def write_report(out, results: dict) -> Path:
         "## Pre-training",
         "",
         f"{p.get('steps')} steps, {p.get('tokens', 0):,} tokens, loss {p.get('first_loss', 0):.2f} → "
-        f"{p.get('final_loss', 0):.2f}, {p.get('mean_tokens_per_s', 0):,.0f} tokens/s. Packing fills 100% of each "
-        "window (documents are concatenated with end-of-text separators; chapter 06).",
+        f"{p.get('final_loss', 0):.2f}; on held-out documents (2% of the corpus, never trained on; chapter 05) "
+        f"{_num(p.get('val_loss_start'))} → {_num(p.get('val_loss_end'))}. {p.get('mean_tokens_per_s', 0):,.0f} "
+        "tokens/s. Packing fills 100% of each window (documents are concatenated with end-of-text separators; "
+        "chapter 06).",
         "",
         "![loss and LR](pretrain_curves.png)",
         "",
         "## Supervised fine-tuning",
         "",
         f"{results.get('sft', {}).get('steps')} steps, {results.get('sft', {}).get('tokens', 0):,} tokens "
-        "(packed conversations, loss on assistant tokens only). The copy experiment: teacher-forced accuracy on the "
+        f"(conversations packed best-fit, {_pct(results.get('sft', {}).get('fill'))} of the row slots filled; "
+        f"{results.get('sft', {}).get('too_long', 0):,} conversations longer than a row left out; loss on assistant "
+        f"tokens only), loss {results.get('sft', {}).get('first_loss', 0):.2f} → "
+        f"{results.get('sft', {}).get('final_loss', 0):.2f}, on held-out conversations "
+        f"{_num(results.get('sft', {}).get('val_loss_start'))} → {_num(results.get('sft', {}).get('val_loss_end'))}. "
+        "The copy experiment: teacher-forced accuracy on the "
         "digits the assistant would write if it copied them itself (operands into thought and `print(...)`, the result "
         "read back), on held-out problems in that literal form, which the agent no longer needs (its sandbox binds "
         "the numbers): "
         f"{_pct(results.get('sft', {}).get('digit_acc_start'))} → {_pct(results.get('sft', {}).get('digit_acc_end'))}.",
         "",
         "![SFT loss and copy accuracy](sft_curves.png)",
+        "",
+        "## DPO",
+        "",
+        f"{results.get('dpo', {}).get('steps')} steps against the frozen SFT model (chapter 12). Preference accuracy "
+        f"on the step's training pairs {_pct(results.get('dpo', {}).get('accuracy_start'))} → "
+        f"{_pct(results.get('dpo', {}).get('accuracy_end'))} (first and last fifth of the steps); on "
+        f"{results.get('dpo', {}).get('held_out_pairs', 0)} held-out pairs (problems never trained on) "
+        f"{_pct(results.get('dpo', {}).get('val_accuracy_start'))} → {_pct(results.get('dpo', {}).get('val_accuracy_end'))}"
+        f", margin β·m {_num(results.get('dpo', {}).get('val_margin_end'))}. Whether that helps the agent is the "
+        "DPO row of the table below, against the SFT row.",
         "",
         "## Results",
         "",

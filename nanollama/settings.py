@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator
 
 # %% auto #0
-__all__ = ['Settings', 'find_settings_file', 'load_settings', 'atomic_write', 'resolve_device', 'check_writable', 'atomic_dir']
+__all__ = ['DEFAULT_RUN_URL', 'Settings', 'find_settings_file', 'load_settings', 'atomic_write', 'resolve_device',
+           'check_writable', 'atomic_dir', 'default_run_file']
 
 # %% ../nbs/00b_settings.ipynb #7df82ad2
 @dataclass
@@ -159,3 +160,21 @@ def atomic_dir(path) -> Iterator[Path]:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # gone already after a successful rename
+
+# %% ../nbs/00b_settings.ipynb #17430866
+DEFAULT_RUN_URL = "https://raw.githubusercontent.com/nanollama/nanollama/main/results/speedrun/"
+
+
+def default_run_file(name: str) -> Path:
+    """A file of the default speedrun committed in `results/speedrun/` (report, figures, evaluation, transcripts,
+    attention): the repository's copy when the working folder is inside it, else downloaded once into the cache."""
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "results" / "speedrun" / name).is_file():
+            return folder / "results" / "speedrun" / name
+    target = Path(load_settings().cache_dir) / "default_run" / name
+    if not target.is_file():
+        import urllib.request
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, lambda tmp: urllib.request.urlretrieve(DEFAULT_RUN_URL + name, tmp))
+    return target

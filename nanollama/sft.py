@@ -6,19 +6,21 @@ Docs: https://nanollama.github.io/nanollama/sft.html.md"""
 
 # %% ../nbs/09_sft.ipynb #2f4f05d5
 from __future__ import annotations
-import itertools, json, math, random, re, sys, time
+import json, math, random, re, sys, time
+
 from pathlib import Path
 import torch
 from .tokenizer import THOUGHT_START, THOUGHT_END, TOOL_CALL, IM_END
 from .tokenizer import SYSTEM_PROMPT, assistant_content, parse_assistant
-from .packing import IGNORE, pack_whole, shift
+from .data import held_out
+from .packing import IGNORE, pack_best_fit, pack_whole, shift
 from .train import LMTask, TrainConfig, check_rows, fit, rank_world
 
 # %% auto #0
-__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'SFT_TRAIN', 'tool_conversation', 'agent_conversation', 'arithmetic_tool_examples',
-           'comparison_example', 'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example', 'chat_examples',
-           'validate_example', 'build_sft_mixture', 'tokenize_example', 'sft_batches', 'digit_accuracy', 'SFTTask',
-           'finetune', 'plot_sft']
+__all__ = ['GSM_ANNOTATION', 'SMALL_TALK', 'VAL_CONVERSATIONS', 'SFT_TRAIN', 'tool_conversation', 'agent_conversation',
+           'arithmetic_tool_examples', 'comparison_example', 'gsm8k_final', 'gsm8k_cot_example', 'gsm8k_tool_example',
+           'chat_examples', 'validate_example', 'build_sft_mixture', 'tokenize_example', 'sft_batches',
+           'digit_accuracy', 'SFTTask', 'finetune', 'plot_sft']
 
 # %% ../nbs/09_sft.ipynb #d504d0ae
 from .arithmetic import training_problems, eval_numbers, verify_with_tool, comparison_problem
@@ -294,15 +296,16 @@ def tokenize_example(tok, messages: list[dict], assistant_only: bool = True) -> 
 def sft_batches(
     tokenized: list[tuple[list[int], list[int]]], batch_size: int, seq_len: int, pad_id: int, rng: random.Random
 ):
-    """Endless packed batches {input_ids, labels, doc_ids} (batch_size, seq_len): whole conversations, shuffled per
-    epoch, in rows built by chapter 06's `pack_whole`."""
+    """Endless packed batches {input_ids, labels, doc_ids} (batch_size, seq_len): every epoch, the conversations that
+    fit, packed best-fit into rows by chapter 06's `pack_best_fit` (almost no padding), the rows shuffled."""
     fits = [t for t in tokenized if len(t[0]) <= seq_len]
     if not fits:
         raise ValueError(f"no SFT example fits in {seq_len} tokens")
     while True:
-        rows = pack_whole(rng.sample(fits, len(fits)), seq_len, pad_id)
-        while len(batch := list(itertools.islice(rows, batch_size))) == batch_size:  # an epoch's last few rows: dropped
-            yield {k: torch.stack([r[k] for r in batch]) for k in batch[0]}
+        rows = pack_best_fit(rng.sample(fits, len(fits)), seq_len, pad_id)  # shuffled first: ties differ per epoch
+        rows = rng.sample(rows, len(rows))
+        for s in range(0, len(rows) - batch_size + 1, batch_size):  # an epoch's last few rows: dropped
+            yield {k: torch.stack([r[k] for r in rows[s : s + batch_size]]) for k in rows[0]}
 
 # %% ../nbs/09_sft.ipynb #c65f4792
 def digit_accuracy(model, tok, examples: list[list[dict]], batch_size: int = 16) -> float:
@@ -344,9 +347,7 @@ class SFTTask(LMTask):
         seed: int = 0,
         assistant_only: bool = True,
         eval_examples: list[list[dict]] | None = None,
-        eval_every: int = 50,
-        steps: int = 0,
-        start_acc: float | None = None,
+        val_examples: list[list[dict]] | None = None,
     ):
         tokenized = [tokenize_example(tok, ex, assistant_only) for ex in examples]
         self.too_long = sum(len(ids) > seq_len for ids, _ in tokenized)  # left out by sft_batches: said, not silent
@@ -357,19 +358,37 @@ class SFTTask(LMTask):
                 file=sys.stderr,
             )
         self.stream = sft_batches(tokenized, batch_size, seq_len, tok.pad_token_id, random.Random(seed))
-        self.drawn, self.tok, self.steps = 0, tok, steps
-        self.eval_examples, self.eval_every, self.start_acc = eval_examples, eval_every, start_acc
+        self.drawn, self.tok, self.eval_examples = 0, tok, eval_examples
+        val = [tokenize_example(tok, ex) for ex in val_examples or []]  # held-out conversations: assistant tokens
+        val = [t for t in val if len(t[0]) <= seq_len]
+        rows = pack_best_fit(val, seq_len, tok.pad_token_id)  # packed like training's
+        empty = (
+            {k: torch.full_like(v, IGNORE if k == "labels" else tok.pad_token_id) for k, v in rows[0].items()}
+            if rows
+            else {}
+        )
+        rows += [empty] * (-len(rows) % batch_size)  # whole batches only: one shape, like the training batches
+        self.val_batches = [
+            {k: torch.stack([r[k] for r in rows[s : s + batch_size]]) for k in rows[0]}  # (batch_size, seq_len)
+            for s in range(0, len(rows), batch_size)
+        ]
 
     def next_batch(self, model, step):
         b = next(self.stream)
         self.drawn += 1
-        return b, {"tokens": b["input_ids"].numel(), "seq_len": b["input_ids"].shape[1], "targets": self.units(b)}
+        fill = float((b["input_ids"] != self.tok.pad_token_id).float().mean())  # share of slots holding conversation
+        first = {"too_long": self.too_long} if step == 0 else {}  # in the first row of metrics.jsonl
+        return b, first | {
+            "tokens": b["input_ids"].numel(),
+            "seq_len": b["input_ids"].shape[1],
+            "targets": self.units(b),
+            "fill": fill,
+        }
 
-    def after_step(self, model, step):
-        out = {"digit_acc_start": self.start_acc} if step == 1 and self.start_acc is not None else {}
-        if self.eval_examples and (step % self.eval_every == 0 or step == self.steps):
-            out["digit_acc"] = digit_accuracy(model, self.tok, self.eval_examples)
-        return out
+    def validate(self, model, tc, compiled):
+        "Chapter 07's held-out loss (on `val_examples`' assistant tokens) and the copy meter on `eval_examples`."
+        out = super().validate(model, tc, compiled)
+        return out | ({"digit_acc": digit_accuracy(model, self.tok, self.eval_examples)} if self.eval_examples else {})
 
     def state_dict(self):
         return {"drawn": self.drawn}
@@ -380,8 +399,10 @@ class SFTTask(LMTask):
         self.drawn = d["drawn"]
 
 
+VAL_CONVERSATIONS = 64  # held-out conversations whose loss `fit` logs (a few seconds of forward passes)
+
 SFT_TRAIN = TrainConfig(  # small-model settings; a larger model wants a lower learning rate
-    steps=300, lr=1e-3, warmup_steps=20, decay_frac=None, loss_chunk=4096, checkpoint_every=100, seed=0
+    steps=300, lr=1e-3, warmup_steps=20, decay_frac=None, loss_chunk=4096, checkpoint_every=100, eval_every=50, seed=0
 )  # decay_frac=None: warm-up, then linear decay to 0 over every other step
 
 
@@ -395,7 +416,6 @@ def finetune(
     seq_len: int = 512,
     assistant_only: bool = True,
     eval_examples: list[list[dict]] | None = None,
-    eval_every: int = 50,
     resume: bool = False,
     stop_after: int | None = None,
     progress: bool = True,
@@ -403,14 +423,14 @@ def finetune(
 ) -> list[dict]:
     """Supervised fine-tuning on chat `examples` with chapter 07's `fit` and the run `tc` (default `SFT_TRAIN`: AdamW,
     warm-up then linear decay to 0, BF16; accumulation, crash-safe checkpoints, exact `resume`); metrics.jsonl and the
-    model (an HF dir) in out_dir. A batch is `batch_size` packed rows of `seq_len` tokens. With `eval_examples`, logs
-    their teacher-forced `digit_acc` before the first step and every `eval_every` steps. Works on a plain model on any
-    device or an FSDP-sharded one (chapter 08)."""
+    model (an HF dir) in out_dir. A batch is `batch_size` packed rows of `seq_len` tokens. The conversations chapter
+    05's `held_out` picks (2%, at most `VAL_CONVERSATIONS`) are not trained on: every `tc.eval_every` steps, and before
+    the first, `fit` logs their loss as `val_loss`, and with `eval_examples` their teacher-forced `digit_acc`. Works on
+    a plain model on any device or an FSDP-sharded one (chapter 08)."""
     check_rows(batch_size, tc.grad_accum, rank_world()[1])
-    start = digit_accuracy(model, tok, eval_examples) if eval_examples and not resume else None
-    task = SFTTask(
-        tok, examples, batch_size, seq_len, tc.seed, assistant_only, eval_examples, eval_every, tc.steps, start
-    )
+    train = [ex for ex in examples if not held_out(json.dumps(ex))]
+    val = [ex for ex in examples if held_out(json.dumps(ex))][:VAL_CONVERSATIONS]
+    task = SFTTask(tok, train, batch_size, seq_len, tc.seed, assistant_only, eval_examples, val)
     return fit(model, task, tc, out_dir, tok, resume=resume, stop_after=stop_after, progress=progress, compile=compile)
 
 
@@ -420,8 +440,14 @@ def plot_sft(path):
 
     ms = [json.loads(l) for l in Path(path).read_text().splitlines()]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3))
-    a1.plot([m["step"] for m in ms], [m["loss"] for m in ms], lw=1)
+    a1.plot([m["step"] for m in ms], [m["loss"] for m in ms], lw=1, label="train")
+    val = [(0, ms[0]["val_loss_start"])] if "val_loss_start" in ms[0] else []
+    val += [(m["step"], m["val_loss"]) for m in ms if "val_loss" in m]
+    if val:
+        a1.plot(*zip(*val), "o-", ms=3, label="held-out conversations")
+        a1.legend()
     a1.set(xlabel="step", ylabel="loss", title="SFT loss (assistant tokens)")
+
     acc = [(0, ms[0]["digit_acc_start"])] if "digit_acc_start" in ms[0] else []
     acc += [(m["step"], m["digit_acc"]) for m in ms if "digit_acc" in m]
     if acc:

@@ -25,8 +25,8 @@ from .packing import Packer, IGNORE
 from .tokenizer import encode_plain
 
 # %% auto #0
-__all__ = ['RECIPES', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'TrainConfig', 'Recipe', 'get_recipe', 'wsd_factor', 'schedule_at',
-           'make_optimizer', 'chunked_loss', 'TrainData', 'micro_batches', 'check_rows', 'check_batches',
+__all__ = ['RECIPES', 'OPTIMIZERS', 'COMPILE_MIN_STEPS', 'VAL_TOKENS', 'TrainConfig', 'Recipe', 'get_recipe', 'wsd_factor',
+           'schedule_at', 'make_optimizer', 'chunked_loss', 'TrainData', 'micro_batches', 'check_rows', 'check_batches',
            'compile_unavailable', 'compile_blocks', 'Task', 'LMTask', 'TrainingInterrupted', 'stop_requests', 'fit',
            'PretrainTask', 'train']
 
@@ -51,6 +51,7 @@ class TrainConfig:
     bf16: bool = True  # BF16 autocast (never FP16: its range needs loss scaling)
     loss_chunk: int = 8192  # tokens per cross-entropy chunk
     checkpoint_every: int = 1000
+    eval_every: int = 0  # held-out loss every N steps, before the first and at the last (0: never)
     seed: int = 1337
 
 
@@ -79,7 +80,7 @@ RECIPES = {
         Recipe(
             "nanollama-1b",
             PRESETS["nanollama-1b"],
-            TrainConfig(grad_accum=8, activation_checkpointing=True),  # fits 80 GB per GPU: chapter 08
+            TrainConfig(grad_accum=8, activation_checkpointing=True, eval_every=1000),  # 80 GB per GPU: chapter 08
             tokenizer="llama3",
             speedrun=dict(  # on GPUs: the recipe's whole pre-training, then SFT and DPO on one GPU (chapter 17)
                 pretrain_steps=None,  # None: the recipe's own steps and tokens per step
@@ -109,6 +110,7 @@ RECIPES = {
                 context_ramp=(256, 512, 1024),
                 loss_chunk=2048,
                 checkpoint_every=100,
+                eval_every=80,
             ),
             tokenizer="bpe",
             speedrun={},  # SpeedrunConfig's defaults are this scale (a CPU)
@@ -116,7 +118,9 @@ RECIPES = {
         Recipe(
             "smollm2-135m",
             PRESETS["smollm2-135m"],
-            TrainConfig(steps=20_000, tokens_per_step=262_144, lr=3e-3, context_ramp=(2048, 4096, 8192)),
+            TrainConfig(
+                steps=20_000, tokens_per_step=262_144, lr=3e-3, context_ramp=(2048, 4096, 8192), eval_every=500
+            ),
             tokenizer="smollm2",
         ),
     ]
@@ -255,6 +259,19 @@ class TrainData:
             rows.append(self.packer.pop(seq_len))
         return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
 
+    def validation_rows(self, n: int, seq_len: int) -> list[dict[str, torch.Tensor]]:
+        """Up to `n` windows {input_ids, labels, doc_ids} of `seq_len` tokens packed from phase 1's held-out documents
+        (chapter 05's `split="validation"`, read in a fixed order): the same windows in every run, whatever its seed;
+        fewer if a finite stream runs out."""
+        packer, rows = Packer(self.tok.convert_tokens_to_ids("<|end_of_text|>")), []
+        for doc in phase_stream(1, self.settings, 0, self.corpus, split="validation"):
+            packer.add(encode_plain(self.tok, doc["text"]))
+            while packer.ready(seq_len) and len(rows) < n:
+                rows.append(packer.pop(seq_len))
+            if len(rows) == n:
+                break
+        return rows
+
     def state_dict(self) -> dict:
         return {
             "packer": self.packer.state_dict(),
@@ -351,7 +368,12 @@ class Task:
         raise NotImplementedError
 
     def after_step(self, model, step: int) -> dict:
-        "Extra fields for this step's metrics row (an evaluation, counts of dropped documents)."
+        "Extra fields for this step's metrics row (counts of dropped documents)."
+        return {}
+
+    def validate(self, model, tc: TrainConfig, compiled: bool) -> dict:
+        """Fields measured on held-out data (`val_loss`, an accuracy); `fit` calls it every `tc.eval_every` steps with
+        the model in eval mode, without gradients, under the run's autocast."""
         return {}
 
     def state_dict(self) -> dict:
@@ -364,8 +386,21 @@ class Task:
 class LMTask(Task):
     "Next-token prediction on {input_ids, labels, doc_ids} batches: chunked cross-entropy + z-loss (pre-training, SFT)."
 
+    val_batches: list[dict] = []  # held-out batches {input_ids, labels, doc_ids} (B, T); a subclass fills them
+
     def units(self, batch):
         return int((batch["labels"] != IGNORE).sum())
+
+    def validate(self, model, tc, compiled):
+        "`val_loss`: the mean cross-entropy per target token over `val_batches` (nothing without them)."
+        device, ce, n = next(model.parameters()).device, 0.0, 0
+        for b in self.val_batches:
+            b = {k: v.to(device) for k, v in b.items()}
+            c, _, k = model(
+                b["input_ids"], doc_ids=b["doc_ids"], loss_fn=chunked_loss(b["labels"], tc.loss_chunk, compiled)
+            )
+            ce, n = ce + float(c), n + int(k)
+        return {"val_loss": ce / n} if n else {}
 
     def loss(self, model, batch, tc, compiled):
         ce, z, _ = model(
@@ -452,13 +487,25 @@ def _fit(model, task, tc, out_dir, tokenizer, resume, stop_after, progress, comp
     metrics_path = out_dir / "metrics.jsonl"
     history = metrics_until(metrics_path, step) if rank == 0 else []
     model.activation_checkpointing = tc.activation_checkpointing
-    compiled = compile_blocks(model, compile, tc.steps - step)
     device = next(model.parameters()).device
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=tc.bf16)
     tokens_seen = history[-1].get("tokens", 0) if history else 0
+    compiled = False
+
+    def validation() -> dict:
+        model.eval()
+        with torch.no_grad(), autocast:
+            out = task.validate(model, tc, compiled)
+        model.train()
+        return out
+
+    # before compiling: the first compiled call must be a training step, or torch.compile, seeing a second shape, would
+    # compile the training graph for dynamic shapes (measured: 25% slower steps)
+    start = {f"{k}_start": v for k, v in validation().items()} if tc.eval_every and step == 0 else {}
+    compiled = compile_blocks(model, compile, tc.steps - step)
     bar = tqdm(total=tc.steps, initial=step, desc=task.name, disable=not progress or rank != 0, dynamic_ncols=True)
     model.train()
-    stopped = False
+    stopped, postfix = False, {}
     while step < tc.steps:
         t0 = time.perf_counter()
         batch, info = task.next_batch(model, step)  # the global batch, on the CPU
@@ -494,13 +541,18 @@ def _fit(model, task, tc, out_dir, tokenizer, resume, stop_after, progress, comp
             "tokens_per_s": step_tokens / (time.perf_counter() - t0),
             **info,
             **task.after_step(model, step),
+            **(validation() if tc.eval_every and (step % tc.eval_every == 0 or step == tc.steps) else {}),
+            **(start if step == 1 else {}),  # the held-out fields before any training
         }
         history.append(m)
         if rank == 0:
             with open(metrics_path, "a") as f:
                 f.write(json.dumps(m) + "\n")
         bar.update(1)
-        bar.set_postfix({k: f"{v:.3g}" for k, v in m.items() if k in ("loss", "lr", "seq_len", "digit_acc", "margin")})
+        postfix |= {
+            k: f"{v:.3g}" for k, v in m.items() if k in ("loss", "val_loss", "lr", "seq_len", "digit_acc", "margin")
+        }
+        bar.set_postfix(postfix)  # the last val_loss stays in view until the next
         stopped = stop.is_set()
         if world > 1:  # every process stops after the same step, or the next collective hangs
             flag = torch.tensor(float(stopped), device=device)
@@ -519,6 +571,9 @@ def _fit(model, task, tc, out_dir, tokenizer, resume, stop_after, progress, comp
     return history
 
 # %% ../nbs/07_training.ipynb #69c664be
+VAL_TOKENS = 16_384  # held-out tokens in a pre-training validation (phase 1's documents)
+
+
 class PretrainTask(LMTask):
     "Pre-training's Task: the curriculum's packed windows (TrainData); each step sets the phase's context and RoPE θ."
 
@@ -544,6 +599,18 @@ class PretrainTask(LMTask):
     def after_step(self, model, step):
         dropped = self.data.dropped(schedule_at(step - 1, self.tc, model.cfg)["phase"])
         return {"dropped": dropped} if dropped else {}  # hub streams: decontaminated, deduplicated
+
+    def validate(self, model, tc, compiled):
+        "The loss on phase 1's held-out documents at phase 1's context: one curve, comparable across the curriculum."
+        if not hasattr(self, "_held"):  # built at the first validation: a run without one reads no held-out data
+            seq_len = schedule_at(0, tc, model.cfg)["seq_len"]
+            rows = micro_batches(tc, seq_len, rank_world()[1])[0]  # a training micro-batch's shape: no new compile
+            self._held = self.data.validation_rows(max(1, VAL_TOKENS // seq_len // rows) * rows, seq_len)
+            self.val_batches = [
+                {k: torch.stack([r[k] for r in self._held[s : s + rows]]) for k in self._held[0]}  # (rows, seq_len)
+                for s in range(0, len(self._held) - rows + 1, rows)
+            ]
+        return super().validate(model, tc, compiled)
 
     def state_dict(self):
         return self.data.state_dict()

@@ -434,15 +434,15 @@ def causal_conv(x, weight, bias, doc_ids=None):
 
 @torch.compiler.disable  # a Python loop over time: compiling would unroll it step by step
 def selective_scan(x, dt, A, Bm, Cm, keep):
-    """y_t = C_t · h_t with h_t = keep_t · exp(dt_t A) h_{t-1} + dt_t B_t x_t.
-    x, dt (B, T, D); A (D, N); Bm, Cm (B, T, N); keep (B, T): 0 where a new document starts (the state is reset)."""
-    Bsz, T, D = x.shape
-    h = x.new_zeros(Bsz, D, A.shape[1])  # (B, D, N)
-    ys = []
-    for t in range(T):
-        decay = torch.exp(dt[:, t, :, None] * A) * keep[:, t, None, None]  # (B, D, N)
-        h = decay * h + dt[:, t, :, None] * Bm[:, t, None, :] * x[:, t, :, None]
-        ys.append((h * Cm[:, t, None, :]).sum(-1))  # (B, D)
+    """y_t = C_t · h_t with h_t = a_t h_{t-1} + u_t, a_t = keep_t · exp(dt_t A), u_t = dt_t B_t x_t.
+    x, dt (B, T, D); A (D, N); Bm, Cm (B, T, N); keep (B, T): 0 where a new document starts (the state is reset).
+    Every a_t and u_t is computed at once; the loop over time does only the recurrence and the read-out."""
+    a = torch.exp(dt[..., None] * A) * keep[..., None, None]  # (B, T, D, N)
+    u = (dt * x)[..., None] * Bm[:, :, None, :]  # (B, T, D, N)
+    h, ys = None, []
+    for a_t, u_t, c_t in zip(a.unbind(1), u.unbind(1), Cm.unbind(1)):  # unbind: one gradient stack, not T slices
+        h = u_t if h is None else torch.addcmul(u_t, a_t, h)  # (B, D, N)
+        ys.append((h * c_t[:, None, :]).sum(-1))  # (B, D)
     return torch.stack(ys, 1)  # (B, T, D)
 
 
