@@ -399,14 +399,11 @@ class Speedrun:
             if self.settings.data_source == "hub"
             else preference_pairs(self.cfg.dpo_pairs, seed=self.cfg.seed)
         )
+        trained = [q["prompt"] for q in pairs]  # once, not once per candidate pair
         held = (  # pairs on problems never trained on: held-out accuracy and margin, before the first step and after the last
             None
             if self.settings.data_source == "hub"
-            else [
-                p
-                for p in preference_pairs(32, seed=self.cfg.seed + 1)
-                if p["prompt"] not in [q["prompt"] for q in pairs]
-            ]
+            else [p for p in preference_pairs(32, seed=self.cfg.seed + 1) if p["prompt"] not in trained]
         )
         reference = NanoLlama.from_pretrained(s.init)  # the frozen SFT model, on the CPU
         hist, _ = dpo_train(

@@ -30,11 +30,16 @@ problems = heldout_problems(100)
 models = {stage: load_model_and_tokenizer(run / stage) for stage in ("sft", "dpo")}
 
 
+answered = {}  # (stage, question) -> transcript: the search for a wrong answer and the table share one run
+
+
 def transcript(stage, p) -> dict:
-    model, tok = models[stage]
-    tr = Agent(model, tok, max_steps=2).run(p.question)  # greedy
-    return {"question": p.question, "answer": str(p.answer), "final_answer": tr.final_answer,
-            "right": tr.final_answer == str(p.answer), "messages": tr.messages[2:]}
+    if (stage, p.question) not in answered:
+        model, tok = models[stage]
+        tr = Agent(model, tok, max_steps=2).run(p.question)  # greedy
+        answered[stage, p.question] = {"question": p.question, "answer": str(p.answer), "final_answer": tr.final_answer,
+                                       "right": tr.final_answer == str(p.answer), "messages": tr.messages[2:]}
+    return answered[stage, p.question]
 
 
 picked = {}  # split -> problem indices: the first three, then the first each model gets wrong
