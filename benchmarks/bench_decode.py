@@ -1,5 +1,6 @@
 """Decode and prefill speed of one model in every engine a learner might pick, measured side by side in one run:
-NanoLlama's KV-cache `generate` with fp32, BF16 and int8 weights (chapter 10b), `transformers`' `generate` in fp32,
+NanoLlama's KV-cache `generate` with fp32, BF16 and int8 weights (chapter 10b), int8 again with chapter 10b's
+`StaticKVCache` (the one-token step compiled once; compiling is timed apart), `transformers`' `generate` in fp32,
 and llama.cpp on our own GGUF exports (F16, Q8_0, Q4_K_M) of the same weights — at 1 and 2 threads.
 
 The model is SmolLM2-135M-Instruct (`smollm2`) unless --model names another. Decode tokens/s counts the steps after
@@ -34,7 +35,7 @@ def main():
     from transformers import AutoModelForCausalLM
     from nanollama.pretrained import load_model_and_tokenizer, resolve_model
     from nanollama.generate import generate
-    from nanollama.quantize import quantize, weight_bytes_per_token
+    from nanollama.quantize import StaticKVCache, quantize, weight_bytes_per_token
     from nanollama.attention import KVCache
     from nanollama.gguf import save_gguf, llama_cpp_greedy
 
@@ -46,9 +47,9 @@ def main():
     long_prompt = (tok("The history of computing is long. " * 200).input_ids * 2)[: a.prefill]
     n = a.new_tokens
 
-    def nano_decode(m):
-        stamps = []
-        out = generate(m, prompt, max_new_tokens=n, on_token=lambda t: stamps.append(time.perf_counter()))
+    def nano_decode(m, static=False):
+        stamps, cache = [], StaticKVCache(m.cfg, 1, len(prompt) + n) if static else None
+        out = generate(m, prompt, max_new_tokens=n, cache=cache, on_token=lambda t: stamps.append(time.perf_counter()))
         return out, (len(out) - 1) / (stamps[-1] - stamps[0])
 
     @torch.no_grad()
@@ -70,7 +71,7 @@ def main():
         t = time.perf_counter(); hf(torch.tensor([long_prompt]), logits_to_keep=1)
         return None, len(long_prompt) / (time.perf_counter() - t)
 
-    rows = []                                                  # (threads, engine, MB/token, decode tok/s, prefill tok/s, same)
+    rows, compile_s = [], {}                                   # (threads, engine, MB/token, decode tok/s, prefill tok/s, same)
     with tempfile.TemporaryDirectory() as d:
         ggufs = {q: save_gguf(fp32, tok, Path(d) / f"model-{q}.gguf", q, modelfile=False) for q in ("f16", "q8_0", "q4_k_m")}
         for th in a.threads:
@@ -83,6 +84,10 @@ def main():
                 out, r = best(lambda: nano_decode(m), a.repeats)
                 rows.append((th, f"NanoLlama `generate` {dt}", weight_bytes_per_token(m) / 1e6, r,
                              best(lambda: nano_prefill(m), a.repeats)[1], same(out)))
+            t = time.perf_counter(); nano_decode(ours["int8"], static=True); compile_s[th] = time.perf_counter() - t  # built per thread count
+            out, r = best(lambda: nano_decode(ours["int8"], static=True), a.repeats)
+            rows.append((th, "NanoLlama `generate` int8, compiled `StaticKVCache`", weight_bytes_per_token(ours["int8"]) / 1e6,
+                         r, None, same(out)))
             for q, path in ggufs.items():
                 llm = llama_cpp.Llama(model_path=str(path), n_ctx=a.prefill + 8, n_threads=th, n_threads_batch=th,
                                       n_batch=a.prefill, logits_all=True, verbose=False)
@@ -106,7 +111,10 @@ def main():
         base = next(r[3] for r in mine if r[1].startswith("transformers"))
         q8 = next(r[3] for r in mine if "Q8_0" in r[1])
         for _, name, mb, r, p, s in mine:
-            print(f"| {th} | {name} | {mb:.0f} | {r:,.1f} | **{r / base:.2f}×** | {r / q8:.2f}× | {p:,.0f} | {s}/{n} |")
+            prefill = "as int8" if p is None else f"{p:,.0f}"
+            print(f"| {th} | {name} | {mb:.0f} | {r:,.1f} | **{r / base:.2f}×** | {r / q8:.2f}× | {prefill} | {s}/{n} |")
+    print("\ncompiling the static-cache step (first call, once per thread count): "
+          + ", ".join(f"{th} thread(s) {s:.0f} s" for th, s in compile_s.items()))
 
 
 if __name__ == "__main__":

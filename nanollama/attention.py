@@ -127,8 +127,18 @@ class KVCache:
         self.v[layer, :, :, self.length : end] = v
         return self.k[layer, :, :, :end], self.v[layer, :, :, :end]
 
+    def attend(self, layer: int, q, k, v, doc_ids=None):
+        """Cache this step's k, v (B, Hkv, T, hd), then attend q (B, H, T, hd) to every cached key (padding never);
+        the cache decides what a query may see, so that chapter 10b's fixed-shape cache can decide differently."""
+        k, v = self.update(layer, k, v)  # (B, Hkv, S, hd)
+        return attention(q, k, v, doc_ids, self.key_valid)  # (B, H, T, hd)
+
     def advance(self, n: int):
         self.length += n
+
+    def logits(self, model, tokens: torch.Tensor) -> torch.Tensor:
+        "One decoding step: `model`'s logits (B, vocab) after the last of `tokens` (B, T), whose keys/values it caches."
+        return model.head(model.hidden_states(tokens, cache=self)[:, -1])
 
 # %% ../nbs/02_attention.ipynb #1aee6c41
 class Attention(nn.Module):
@@ -153,7 +163,8 @@ class Attention(nn.Module):
         k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, T, hd)
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
-        if cache is not None:
-            k, v = cache.update(self.layer_idx, k, v)  # (B, Hkv, S, hd)
-        y = attention(q, k, v, doc_ids, cache.key_valid if cache is not None else None)  # (B, H, T, hd)
+        if cache is not None:  # store the new k, v and attend to everything cached
+            y = cache.attend(self.layer_idx, q, k, v, doc_ids)  # (B, H, T, hd)
+        else:
+            y = attention(q, k, v, doc_ids)  # (B, H, T, hd)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))

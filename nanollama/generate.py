@@ -88,9 +88,7 @@ def generate(
         constraint.reset()
     banned = torch.tensor(list(banned_ids), dtype=torch.long, device=device)
     for _ in range(min(max_new_tokens, room)):
-        logits = model.head(
-            model.hidden_states(x, cache=cache)[:, -1]
-        ).float()  # (1, V): the head for the last position only
+        logits = cache.logits(model, x).float()  # (1, V): the head for the last position only
         logits = apply_repetition_penalty(logits, seen, repetition_penalty)
         if banned.numel():
             logits[:, banned] = float("-inf")

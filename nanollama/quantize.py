@@ -6,14 +6,15 @@ Docs: https://nanollama.github.io/nanollama/quantization.html.md"""
 
 # %% ../nbs/10b_quantization.ipynb #625e9b3d
 from __future__ import annotations
-import sys, time
+import itertools, sys, time
 import torch
 import torch.nn.functional as F
 from torch import nn
+from .attention import KVCache
 
 # %% auto #0
-__all__ = ['DTYPES', 'memory_bandwidth_gbs', 'weight_bytes_per_token', 'Int8Linear', 'RescoredHead', 'int8_unavailable',
-           'quantize']
+__all__ = ['DTYPES', 'COMPILE_CONFIG', 'memory_bandwidth_gbs', 'weight_bytes_per_token', 'Int8Linear', 'RescoredHead',
+           'int8_unavailable', 'quantize', 'StaticKVCache', 'compiled_decode_step']
 
 # %% ../nbs/10b_quantization.ipynb #2edf300f
 def memory_bandwidth_gbs(mb: int = 256, repeats: int = 5) -> float:
@@ -116,3 +117,91 @@ def quantize(model: nn.Module, dtype: str = "int8", rescore: int = 8) -> nn.Modu
     model.lm_head = RescoredHead(full.detach(), rescore)
     model.inference_dtype = "int8"
     return model.eval().requires_grad_(False)
+
+# %% ../nbs/10b_quantization.ipynb #1f063f00
+class StaticKVCache(KVCache):
+    """A KV cache whose tensors never change shape, so that a decoding step compiles once: the position is a 0-d tensor
+    `pos`, writes go to it with `index_copy_`, and attention runs over all `max_len` slots with the unwritten masked.
+    k, v: one (B, n_kv_heads, max_len, head_dim) tensor per layer. One sequence per row (no left padding)."""
+
+    def __init__(self, cfg, batch_size: int, max_len: int, device=None, dtype=torch.float32):
+        shape = (batch_size, cfg.n_kv_heads, max_len, cfg.head_dim)
+        # one tensor per layer: a layer's write must touch only its own buffer (written into one shared tensor, the
+        # compiled step copied all layers' keys at every layer's write: measured 37 ms a step instead of 17 at 320 slots)
+        self.k = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
+        self.v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
+        self.pos = torch.zeros((), dtype=torch.long, device=device)  # tokens cached so far, as data, not a constant
+        self.key_valid = None
+
+    @property
+    def max_len(self) -> int:
+        return self.k[0].shape[2]
+
+    @property
+    def length(self) -> int:
+        return int(self.pos)
+
+    @length.setter
+    def length(self, n: int):
+        self.pos.fill_(n)
+
+    def update(self, layer: int, k, v):
+        "Write k, v (B, Hkv, T, hd) at positions pos … pos+T-1; return the whole buffers (B, Hkv, max_len, hd)."
+        where = self.pos + torch.arange(k.shape[2], device=k.device)  # (T,)
+        self.k[layer].index_copy_(2, where, k)
+        self.v[layer].index_copy_(2, where, v)
+        return self.k[layer], self.v[layer]
+
+    def attend(self, layer: int, q, k, v, doc_ids=None):
+        "Attend q (B, H, T, hd) to every written slot: query i sees slot j iff j <= pos + i."
+        if doc_ids is not None or self.key_valid is not None:
+            raise ValueError("StaticKVCache decodes one unpadded sequence per row (no document masks, no padding)")
+        k, v = self.update(layer, k, v)  # (B, Hkv, max_len, hd)
+        T = q.shape[2]
+        slots = torch.arange(self.max_len, device=q.device)  # (max_len,)
+        seen = slots[None, :] <= self.pos + torch.arange(T, device=q.device)[:, None]  # (T, max_len)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=seen, enable_gqa=True)  # (B, H, T, hd)
+
+    def advance(self, n: int):
+        self.pos += n  # in place: inside the compiled step this is a write to the tensor, not a new constant
+
+    def logits(self, model, tokens):
+        "A prompt (T > 1) runs eagerly; every one-token step runs the model's compiled step (built on first use)."
+        T = tokens.shape[1]
+        if self.length + T > self.max_len:
+            raise ValueError(f"KV cache full: {self.length + T} tokens > max_len {self.max_len}")
+        if T > 1 or getattr(self, "_model", None) is not model:  # once per prompt, not per token: the check costs ~1 ms
+            self._model, self._step = model, compiled_decode_step(model)
+        if T > 1:
+            return super().logits(model, tokens)
+        with torch._inductor.config.patch(**COMPILE_CONFIG):  # compiling happens at the first call
+            return self._step(self, tokens)
+
+
+def _decode_step(model, cache: StaticKVCache, tokens):
+    "Logits (B, vocab) after one token per row (B, 1), at position cache.pos."
+    positions = cache.pos.expand(tokens.shape)  # (B, 1), read from the tensor inside the graph
+    return model.head(model.hidden_states(tokens, positions=positions, cache=cache)[:, -1])
+
+
+# weights frozen in as constants, so that max_autotune may build inductor's own C++ matrix kernels (they need them
+# packed once), only those (with PyTorch's kernels among the choices, a noisy timing sometimes kept the slower one);
+# no FX-graph cache, which would hand one model the graph another model's weights were frozen into
+COMPILE_CONFIG = dict(freezing=True, max_autotune=True, max_autotune_gemm_backends="CPP", fx_graph_cache=False)
+_COMPILED: dict = {}  # id(model) -> (model, its weights' identities and versions, compiled step)
+
+
+def compiled_decode_step(model):
+    """`model`'s one-token decoding step, compiled with its weights frozen in; built again (after a reset of every
+    compiled graph) when a weight was replaced or changed in place since, so it never decodes with stale weights, or
+    when the thread count changed (inductor's kernels are built for it). Keeps the model alive."""
+    stamp = [torch.get_num_threads()] + [
+        (id(t), t._version) for t in itertools.chain(model.parameters(), model.buffers())
+    ]
+    entry = _COMPILED.get(id(model))
+    if entry is None or entry[0] is not model or entry[1] != stamp:
+        if entry is not None:
+            torch._dynamo.reset()  # the graph guards on the model object, not on its weights' values
+        step = torch.compile(lambda cache, tokens: _decode_step(model, cache, tokens), fullgraph=True)
+        _COMPILED[id(model)] = entry = (model, stamp, step)
+    return entry[2]
